@@ -1,0 +1,83 @@
+use crate::JobState;
+
+/// Filter for listing jobs, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobFilter {
+    pub status: Option<JobState>,
+    pub queue: Option<String>,
+    pub task_name: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Ask for up to `limit` ready jobs of `queues`, to run under a lease of `lease_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimRequest {
+    pub worker_id: String,
+    pub queues: Vec<String>,
+    pub limit: u32,
+    pub now: i64,
+    pub lease_ms: i64,
+}
+
+/// Job counts by state, over all queues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub pending: u64,
+    pub running: u64,
+    pub complete: u64,
+    pub failed: u64,
+    pub dead: u64,
+    pub cancelled: u64,
+}
+
+impl Stats {
+    /// Adds `n` to the counter of `state`.
+    pub fn add(&mut self, state: JobState, n: u64) {
+        let slot = match state {
+            JobState::Pending => &mut self.pending,
+            JobState::Running => &mut self.running,
+            JobState::Complete => &mut self.complete,
+            JobState::Failed => &mut self.failed,
+            JobState::Dead => &mut self.dead,
+            JobState::Cancelled => &mut self.cancelled,
+        };
+        *slot += n;
+    }
+}
+
+/// One failed attempt of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobErrorRecord {
+    pub id: i64,
+    pub job_id: String,
+    pub attempt: i32,
+    pub error: String,
+    pub failed_at: i64,
+}
+
+/// A job that failed for good, as kept in the dead-letter table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    pub id: String,
+    pub original_job_id: String,
+    pub queue: String,
+    pub task_name: String,
+    pub error: Option<String>,
+    pub retry_count: i32,
+    pub failed_at: i64,
+    pub metadata: Option<String>,
+}
+
+/// A worker process as it registers itself and heartbeats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerInfo {
+    pub worker_id: String,
+    pub hostname: String,
+    pub pid: u32,
+    /// Comma-joined queue names.
+    pub queues: String,
+    pub threads: u32,
+    pub started_at: i64,
+    pub last_heartbeat: i64,
+}

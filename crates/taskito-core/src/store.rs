@@ -1,0 +1,81 @@
+use crate::{
+    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
+    Result, Stats, WorkerInfo,
+};
+
+/// Durable storage for jobs, dead letters and workers. One implementation per
+/// backend (`taskito-sqlite`, later `taskito-postgres`); the engine sees only this.
+///
+/// Every method is one atomic unit: it either happens entirely or not at all.
+/// Implementations must be safe to share between threads and between processes
+/// using the same database; they retry transient lock contention themselves and
+/// only return [`crate::Error::Busy`] after a long wait. Times are Unix ms.
+pub trait Store: Send + Sync {
+    /// Inserts all `jobs` in one transaction and returns, for each input in order,
+    /// the id of the job that now stands for it: its own id, or for a `unique_key`
+    /// already held by a pending or running job, that job's id (nothing is inserted
+    /// for it).
+    fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>>;
+
+    /// The job with this id, or `None`.
+    fn job_get(&self, id: &str) -> Result<Option<Job>>;
+
+    /// Jobs matching `filter`, newest `created_at` first.
+    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>>;
+
+    /// Counts of jobs per state over all queues.
+    fn job_stats(&self) -> Result<Stats>;
+
+    /// The recorded failed attempts of a job, oldest first (empty for an unknown id).
+    fn job_errors(&self, job_id: &str) -> Result<Vec<JobErrorRecord>>;
+
+    /// Cancels a `pending` job. Returns false when the job is unknown or not pending.
+    fn job_cancel(&self, id: &str, now: i64) -> Result<bool>;
+
+    /// Claims up to `req.limit` pending jobs of `req.queues` whose `scheduled_at`
+    /// has come, highest priority first, then earliest `scheduled_at`, then id.
+    /// Each claimed job becomes `running`, its `attempt` grows by one, and it is
+    /// leased to `req.worker_id` until `req.now + req.lease_ms`. Returns the claimed
+    /// jobs in that order (empty when none is ready). Two concurrent claims never
+    /// return the same job.
+    fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>>;
+
+    /// Writes a batch of attempt outcomes in one transaction. An outcome applies
+    /// only while its job is `running` with the same `attempt` (fencing); the others
+    /// are counted in [`FinishReport::fenced`] and change nothing.
+    fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport>;
+
+    /// Puts `running` jobs whose lease expired before `now` back to `pending`,
+    /// counting the interruption in `crash_count` without spending a retry.
+    /// Returns how many were rescued.
+    fn job_rescue_expired(&self, now: i64) -> Result<u64>;
+
+    /// Deletes `complete` jobs finished before `before`. Returns how many.
+    fn job_purge_completed(&self, before: i64) -> Result<u64>;
+
+    /// The dead-letter entries, newest first, without payloads.
+    fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>>;
+
+    /// Enqueues a fresh copy of a dead-lettered job (new id, no retries spent,
+    /// runnable now) and removes the dead-letter entry. Returns the new job id, or
+    /// [`crate::Error::NotFound`].
+    fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String>;
+
+    /// Deletes dead-letter entries that failed before `before`. Returns how many.
+    fn dead_purge(&self, before: i64) -> Result<u64>;
+
+    /// Records that `worker` is alive at `worker.last_heartbeat` (inserting it the
+    /// first time) and extends the lease of every job it runs to `lease_until`.
+    fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()>;
+
+    /// Removes a worker's row (at shutdown). Unknown ids are ignored.
+    fn worker_unregister(&self, worker_id: &str) -> Result<()>;
+
+    /// The registered workers, most recent heartbeat first.
+    fn worker_list(&self) -> Result<Vec<WorkerInfo>>;
+
+    /// A number that changes whenever another connection or process commits to
+    /// the store. Cheap enough to call every millisecond: the engine uses it to
+    /// notice work enqueued elsewhere without polling the job table.
+    fn change_marker(&self) -> Result<u64>;
+}

@@ -1,0 +1,157 @@
+"""Type stubs for the Rust extension module ``taskito._native``.
+
+Everything here is thin: storage and scheduling decisions live in Rust crates,
+user-facing behaviour lives in the Python package. Times are Unix milliseconds.
+"""
+
+from typing import Callable, Optional
+
+__version__: str
+
+class JobRecord:
+    """A snapshot of one stored job."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def task_name(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def created_at(self) -> int: ...
+    @property
+    def scheduled_at(self) -> int: ...
+    @property
+    def started_at(self) -> Optional[int]: ...
+    @property
+    def completed_at(self) -> Optional[int]: ...
+    @property
+    def attempt(self) -> int: ...
+    @property
+    def retry_count(self) -> int: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def timeout_ms(self) -> int: ...
+    @property
+    def crash_count(self) -> int: ...
+    @property
+    def lease_owner(self) -> Optional[str]: ...
+    @property
+    def result(self) -> Optional[bytes]: ...
+    @property
+    def error(self) -> Optional[str]: ...
+    @property
+    def progress(self) -> Optional[int]: ...
+    @property
+    def unique_key(self) -> Optional[str]: ...
+    @property
+    def metadata(self) -> Optional[str]: ...
+    @property
+    def expires_at(self) -> Optional[int]: ...
+    @property
+    def result_ttl_ms(self) -> Optional[int]: ...
+    @property
+    def cancel_requested(self) -> bool: ...
+
+# What a run_job callback returns: (OUTCOME_*, value).
+OUTCOME_SUCCESS: int  # value: serialized result bytes or None
+OUTCOME_RETRY: int  # value: error text; retried while the retry budget lasts
+OUTCOME_FAIL: int  # value: error text; dead-lettered at once
+OUTCOME_CANCELLED: int  # value: error text; the job ends cancelled
+
+RunJob = Callable[[JobRecord], tuple[int, Optional[object]]]
+
+class NativeWorker:
+    """A running worker: scheduler, worker threads, result handler and heartbeat."""
+
+    @property
+    def worker_id(self) -> str: ...
+    @property
+    def shutting_down(self) -> bool: ...
+    def wait(self, timeout_s: float) -> bool:
+        """Blocks (without the GIL) up to ``timeout_s``; True once the worker stopped."""
+    def request_shutdown(self) -> None:
+        """Stop claiming, let running jobs finish within the grace period, release the rest."""
+
+class NativeQueue:
+    """One store (a SQLite file) plus the wake-up channel to this process's workers."""
+
+    def __init__(self, db_path: str, *, durable: bool = False) -> None: ...
+    @property
+    def db_path(self) -> str: ...
+    def enqueue(
+        self,
+        task_name: str,
+        payload: bytes,
+        *,
+        queue: str,
+        priority: int,
+        delay_ms: int,
+        max_retries: int,
+        backoff_ms: int,
+        timeout_ms: int,
+        unique_key: Optional[str] = None,
+        metadata: Optional[str] = None,
+        expires_ms: Optional[int] = None,
+        result_ttl_ms: Optional[int] = None,
+    ) -> str: ...
+    def enqueue_many(
+        self,
+        task_name: str,
+        payloads: list[bytes],
+        *,
+        queue: str,
+        priority: int,
+        delay_ms: int,
+        max_retries: int,
+        backoff_ms: int,
+        timeout_ms: int,
+        unique_keys: Optional[list[Optional[str]]] = None,
+        metadata: Optional[str] = None,
+        expires_ms: Optional[int] = None,
+        result_ttl_ms: Optional[int] = None,
+    ) -> list[str]: ...
+    def get_job(self, job_id: str) -> Optional[JobRecord]: ...
+    def list_jobs(
+        self,
+        status: Optional[str] = None,
+        queue: Optional[str] = None,
+        task_name: Optional[str] = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[JobRecord]: ...
+    def stats(self) -> dict[str, int]:
+        """Keys: pending, running, completed, failed, dead, cancelled."""
+    def job_errors(self, job_id: str) -> list[dict[str, object]]:
+        """Dicts {id, job_id, attempt, error, failed_at}."""
+    def cancel_job(self, job_id: str) -> bool: ...
+    def dead_letters(self, limit: int = 10, offset: int = 0) -> list[dict[str, object]]:
+        """Dicts {id, original_job_id, queue, task_name, error, retry_count, failed_at, metadata}."""
+    def retry_dead(self, dead_id: str) -> str: ...
+    def purge_dead(self, older_than_s: float) -> int: ...
+    def purge_completed(self, older_than_s: float) -> int: ...
+    def list_workers(self) -> list[dict[str, object]]:
+        """Dicts {worker_id, hostname, pid, queues, threads, started_at, last_heartbeat}."""
+    def start_worker(
+        self,
+        run_job: RunJob,
+        queues: list[str],
+        threads: int,
+        *,
+        lease_ms: int = 10_000,
+        grace_ms: int = 30_000,
+        poll_ms: int = 50,
+    ) -> NativeWorker:
+        """Starts a worker in background threads and returns at once.
+
+        ``run_job`` is called on the worker threads with the GIL held; it must not raise.
+        """
+    def request_shutdown(self) -> None:
+        """Gracefully stops this queue's running worker (or the next one to start)."""
