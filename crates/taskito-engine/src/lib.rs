@@ -1,1 +1,27 @@
-//! engine
+//! taskito's runtime, the seed's diagram made real:
+//!
+//! ```text
+//! scheduler (tokio thread) --bounded channel--> N worker threads --result channel--> result handler --> Store
+//!                         \-- heartbeat thread: worker row, lease extension, rescue of expired leases
+//! ```
+//! It takes an `Arc<dyn Store>` and an `Arc<dyn Executor>` and knows neither a
+//! storage backend nor Python.
+
+mod config;
+mod executor;
+mod heartbeat;
+mod pool;
+mod results;
+mod scheduler;
+mod shutdown;
+mod wait;
+mod wake;
+mod worker;
+
+pub use config::WorkerConfig;
+pub use executor::{ExecResult, Executor};
+pub use results::decide_outcome;
+pub use shutdown::{Phase, Shutdown};
+pub use wait::wait_for_terminal;
+pub use wake::Wake;
+pub use worker::{Worker, WorkerHandle};

@@ -1,0 +1,134 @@
+"""taskito's own throughput and latency on the embedded SQLite backend.
+
+Prints one JSON object:
+- ``batch_enqueue_jobs_per_s``: 10,000 jobs enqueued with ``task.map`` (one transaction);
+- ``single_enqueue_jobs_per_s``: 2,000 ``delay()`` calls;
+- ``processing_jobs_per_s``: 10,000 pre-queued no-op jobs, from worker start until
+  every job is complete (worker threads in this process, file database);
+- ``latency_ms``: p50/p99 of 200 sequential enqueue -> result round trips with the
+  worker in another process.
+
+Usage: ``python benchmarks/throughput.py [--jobs N] [--round-trips N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+APP = textwrap.dedent(
+    """
+    from taskito import Queue
+
+    queue = Queue(db_path="bench.db", workers={workers})
+
+    @queue.task(name="noop")
+    def noop(i):
+        return None
+
+    @queue.task(name="echo")
+    def echo(i):
+        return i
+    """
+)
+
+
+def write_app(directory: Path, workers: int) -> None:
+    (directory / "benchapp.py").write_text(APP.format(workers=workers))
+
+
+def load_app(directory: Path):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
+    import benchapp  # type: ignore[import-not-found]
+
+    return benchapp
+
+
+def wait_until(pred, timeout: float, every: float = 0.005) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    while not pred():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("benchmark condition not reached")
+        time.sleep(every)
+
+
+def enqueue_figures(app, jobs: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    app.noop.map([(i,) for i in range(jobs)])
+    batch = jobs / (time.perf_counter() - t0)
+    singles = 2_000
+    t0 = time.perf_counter()
+    for i in range(singles):
+        app.noop.delay(i)
+    single = singles / (time.perf_counter() - t0)
+    return {"batch_enqueue_jobs_per_s": round(batch), "single_enqueue_jobs_per_s": round(single)}
+
+
+def processing_figure(app, expected: int) -> float:  # type: ignore[no-untyped-def]
+    queue = app.queue
+    t0 = time.perf_counter()
+    worker = threading.Thread(target=queue.run_worker, daemon=True)
+    worker.start()
+    wait_until(lambda: queue.stats()["completed"] >= expected, timeout=600, every=0.01)
+    elapsed = time.perf_counter() - t0
+    queue._inner.request_shutdown()
+    worker.join(timeout=60)
+    return expected / elapsed
+
+
+def latency_figures(directory: Path, app, trips: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "taskito", "worker", "--app", "benchapp:queue"],
+        cwd=directory,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        app.echo.delay(-1).result(timeout=60)  # the worker is up
+        samples = []
+        for i in range(trips):
+            t0 = time.perf_counter()
+            value = app.echo.delay(i).result(timeout=30)
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert value == i
+    finally:
+        proc.send_signal(2)
+        proc.wait(timeout=60)
+    samples.sort()
+    return {
+        "p50": round(statistics.median(samples), 3),
+        "p99": round(samples[int(len(samples) * 0.99) - 1], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--round-trips", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=0, help="worker threads (0 = CPU count)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        write_app(directory, args.workers)
+        app = load_app(directory)
+        figures: dict[str, object] = {"machine_cpus": os.cpu_count()}
+        figures.update(enqueue_figures(app, args.jobs))
+        expected = args.jobs + 2_000
+        figures["processed_jobs"] = expected
+        figures["processing_jobs_per_s"] = round(processing_figure(app, expected))
+        figures["latency_ms"] = latency_figures(directory, app, args.round_trips)
+        print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+/// How one worker process runs. Durations in milliseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerConfig {
+    /// Unique per worker process; the lease owner of its jobs.
+    pub worker_id: String,
+    /// Queues served; never empty.
+    pub queues: Vec<String>,
+    /// Worker OS threads (concurrent jobs).
+    pub threads: usize,
+    /// Jobs claimed ahead of free threads, so a thread never waits for a claim.
+    pub prefetch: usize,
+    /// How long a silent worker keeps its jobs.
+    pub lease_ms: i64,
+    /// How often the worker row and leases are refreshed.
+    pub heartbeat_ms: u64,
+    /// Fallback poll of the job table when nothing wakes the scheduler.
+    pub poll_ms: u64,
+    /// How often another process's commits are looked for.
+    pub marker_poll_ms: u64,
+    /// How long a graceful shutdown waits for running jobs.
+    pub grace_ms: u64,
+    /// Most outcomes written in one transaction.
+    pub max_commit_batch: usize,
+}
+
+impl WorkerConfig {
+    #[must_use]
+    pub fn new(worker_id: impl Into<String>, queues: Vec<String>, threads: usize) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            queues,
+            threads: threads.max(1),
+            prefetch: 0,
+            lease_ms: 10_000,
+            heartbeat_ms: 1_000,
+            poll_ms: 50,
+            marker_poll_ms: 2,
+            grace_ms: 30_000,
+            max_commit_batch: 512,
+        }
+    }
+
+    /// Jobs this worker holds at most (running plus waiting for a thread).
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.threads + self.prefetch
+    }
+}

@@ -1,0 +1,19 @@
+use taskito_core::Job;
+
+/// What running one attempt of a job produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecResult {
+    /// Finished; the serialized return value.
+    Success(Option<Vec<u8>>),
+    /// Failed; retried while the job's retry budget lasts.
+    Retry(String),
+    /// Failed in a way retrying cannot fix; dead-lettered at once.
+    Fail(String),
+    /// The task noticed it was cancelled and stopped.
+    Cancelled(String),
+}
+
+/// Runs jobs. Called from the worker threads, possibly from several at once.
+pub trait Executor: Send + Sync + 'static {
+    fn execute(&self, job: &Job) -> ExecResult;
+}

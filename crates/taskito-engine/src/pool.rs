@@ -1,0 +1,79 @@
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+use taskito_core::Job;
+
+use crate::results::{AttemptInfo, Finished};
+use crate::worker::Shared;
+use crate::{ExecResult, Executor};
+
+/// The attempts now executing on worker threads: what a shutdown that runs out of
+/// grace must release.
+#[derive(Debug, Default)]
+pub(crate) struct Running {
+    attempts: Mutex<HashMap<String, i32>>,
+}
+
+impl Running {
+    fn insert(&self, job_id: &str, attempt: i32) {
+        self.lock().insert(job_id.to_owned(), attempt);
+    }
+
+    fn remove(&self, job_id: &str) {
+        self.lock().remove(job_id);
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<(String, i32)> {
+        self.lock().iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, i32>> {
+        self.attempts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Starts `threads` worker threads. Each takes claimed jobs from `jobs`, runs them
+/// through the executor and reports to `results`. Once a shutdown is requested a
+/// thread no longer starts jobs: it hands them back as released.
+pub(crate) fn spawn(
+    threads: usize,
+    jobs: &Receiver<Job>,
+    results: &Sender<Finished>,
+    executor: &Arc<dyn Executor>,
+    shared: &Arc<Shared>,
+) -> std::io::Result<Vec<JoinHandle<()>>> {
+    (0..threads)
+        .map(|n| {
+            let (jobs, results) = (jobs.clone(), results.clone());
+            let (executor, shared) = (Arc::clone(executor), Arc::clone(shared));
+            std::thread::Builder::new()
+                .name(format!("taskito-worker-{n}"))
+                .spawn(move || work(&jobs, &results, executor.as_ref(), &shared))
+        })
+        .collect()
+}
+
+fn work(jobs: &Receiver<Job>, results: &Sender<Finished>, executor: &dyn Executor, shared: &Shared) {
+    while let Ok(job) = jobs.recv() {
+        let info = AttemptInfo::of(&job);
+        let message = if shared.shutdown.is_requested() {
+            Finished::Released(info)
+        } else {
+            shared.running.insert(&job.id, job.attempt);
+            let result = catch_unwind(AssertUnwindSafe(|| executor.execute(&job)))
+                .unwrap_or_else(|_| {
+                    ExecResult::Retry("the worker thread panicked while running the job".into())
+                });
+            shared.running.remove(&job.id);
+            Finished::Ran(info, result)
+        };
+        drop(job);
+        // The handler may be gone after a shutdown ran out of grace; the outcome
+        // would be fenced off anyway, since the job was released.
+        let _ = results.send(message);
+        shared.job_done();
+    }
+}

@@ -1,0 +1,86 @@
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+use taskito_core::{ClaimRequest, Clock, Error, Job, Store};
+use tokio::time::{sleep, Instant};
+
+use crate::worker::Shared;
+use crate::WorkerConfig;
+
+/// The claim loop. It runs alone on a single-threaded tokio runtime, so the
+/// blocking store calls inside it hold up nothing else. It claims as many ready
+/// jobs as there are free slots, hands them to the worker threads, and otherwise
+/// waits for the first of: a wake-up (enqueue in this process, a freed slot), a
+/// commit by another process (the store's change marker), or the fallback poll.
+pub(crate) async fn run(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    shared: &Shared,
+    config: &WorkerConfig,
+    jobs: Sender<Job>,
+) {
+    let capacity = config.capacity();
+    let poll = Duration::from_millis(config.poll_ms.max(1));
+    let marker_every = Duration::from_millis(config.marker_poll_ms.max(1));
+    let mut failures = 0_u32;
+    let mut marker = store.change_marker().ok();
+    while !shared.shutdown.is_requested() {
+        let free = capacity.saturating_sub(shared.inflight());
+        if free > 0 {
+            match store.job_claim(&request(config, clock, free)) {
+                Ok(claimed) if !claimed.is_empty() => {
+                    failures = 0;
+                    shared.add_inflight(claimed.len());
+                    for job in claimed {
+                        // Never blocks: the channel holds `capacity` and we hold
+                        // fewer than that.
+                        if jobs.send(job).is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                Ok(_) => failures = 0,
+                Err(e @ (Error::ReadOnly(_) | Error::Corrupt(_))) => {
+                    shared.fail(&e);
+                    return;
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures == 1 {
+                        eprintln!("[taskito] could not claim jobs, retrying: {e}");
+                    }
+                }
+            }
+        }
+        let backoff = poll * failures.min(20);
+        let deadline = Instant::now() + poll.max(backoff);
+        loop {
+            tokio::select! {
+                () = shared.wake.notified() => break,
+                () = sleep(marker_every) => {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    if free > 0 && failures == 0 {
+                        let now_marker = store.change_marker().ok();
+                        if now_marker != marker {
+                            marker = now_marker;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn request(config: &WorkerConfig, clock: &dyn Clock, free: usize) -> ClaimRequest {
+    ClaimRequest {
+        worker_id: config.worker_id.clone(),
+        queues: config.queues.clone(),
+        limit: u32::try_from(free).unwrap_or(u32::MAX),
+        now: clock.now_ms(),
+        lease_ms: config.lease_ms,
+    }
+}

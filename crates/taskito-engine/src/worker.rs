@@ -1,0 +1,287 @@
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use taskito_core::{Clock, Error, Job, Result, Store, WorkerInfo};
+
+use crate::pool::{self, Running};
+use crate::results::{AttemptInfo, Finished};
+use crate::{heartbeat, results, scheduler, Executor, Phase, Shutdown, Wake, WorkerConfig};
+
+/// State shared by the threads of one worker.
+pub(crate) struct Shared {
+    pub(crate) shutdown: Arc<Shutdown>,
+    pub(crate) wake: Arc<Wake>,
+    pub(crate) running: Running,
+    inflight: Mutex<usize>,
+    idle: Condvar,
+    fault: Mutex<Option<String>>,
+}
+
+impl Shared {
+    /// Claimed jobs not yet finished by a worker thread.
+    pub(crate) fn inflight(&self) -> usize {
+        *self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn add_inflight(&self, n: usize) {
+        *self.inflight.lock().unwrap_or_else(PoisonError::into_inner) += n;
+    }
+
+    /// A worker thread is done with a job: a slot is free.
+    pub(crate) fn job_done(&self) {
+        let mut n = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            self.idle.notify_all();
+        }
+        drop(n);
+        self.wake.notify();
+    }
+
+    /// Waits until no job is in flight or `deadline` passes; true if idle.
+    fn wait_idle(&self, deadline: Instant) -> bool {
+        let guard = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        let (guard, _) = self
+            .idle
+            .wait_timeout_while(guard, timeout, |n| *n > 0)
+            .unwrap_or_else(PoisonError::into_inner);
+        *guard == 0
+    }
+
+    /// The store cannot be used any more: remember why and stop.
+    pub(crate) fn fail(&self, error: &Error) {
+        let mut fault = self.fault.lock().unwrap_or_else(PoisonError::into_inner);
+        fault.get_or_insert_with(|| error.to_string());
+        drop(fault);
+        self.shutdown.request();
+        self.wake.notify();
+    }
+}
+
+/// Starts workers.
+pub struct Worker;
+
+/// A running worker. Dropping the handle does not stop it.
+pub struct WorkerHandle {
+    shared: Arc<Shared>,
+    worker_id: String,
+    supervisor: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Worker {
+    /// Registers the worker and starts its threads; returns once it runs.
+    ///
+    /// # Errors
+    /// When the store cannot register the worker (unusable database) or a thread
+    /// cannot be started.
+    pub fn start(
+        store: Arc<dyn Store>,
+        executor: Arc<dyn Executor>,
+        clock: Arc<dyn Clock>,
+        config: WorkerConfig,
+        wake: Arc<Wake>,
+        shutdown: Arc<Shutdown>,
+    ) -> Result<WorkerHandle> {
+        let now = clock.now_ms();
+        let info = WorkerInfo {
+            worker_id: config.worker_id.clone(),
+            hostname: hostname(),
+            pid: std::process::id(),
+            queues: config.queues.join(","),
+            threads: u32::try_from(config.threads).unwrap_or(u32::MAX),
+            started_at: now,
+            last_heartbeat: now,
+        };
+        store.worker_heartbeat(&info, now + config.lease_ms)?;
+        let shared = Arc::new(Shared {
+            shutdown,
+            wake,
+            running: Running::default(),
+            inflight: Mutex::new(0),
+            idle: Condvar::new(),
+            fault: Mutex::new(None),
+        });
+        let worker_id = config.worker_id.clone();
+        let thread_shared = Arc::clone(&shared);
+        let supervisor = std::thread::Builder::new()
+            .name("taskito-supervisor".into())
+            .spawn(move || supervise(&store, &executor, &clock, &config, &thread_shared, info))
+            .map_err(|e| Error::Storage(format!("could not start the worker thread: {e}")))?;
+        Ok(WorkerHandle {
+            shared,
+            worker_id,
+            supervisor: Mutex::new(Some(supervisor)),
+        })
+    }
+}
+
+impl WorkerHandle {
+    #[must_use]
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    #[must_use]
+    pub fn shutdown(&self) -> &Arc<Shutdown> {
+        &self.shared.shutdown
+    }
+
+    /// Asks for a graceful stop.
+    pub fn request_shutdown(&self) {
+        self.shared.shutdown.request();
+        self.shared.wake.notify();
+    }
+
+    /// Waits up to `timeout` for the worker to stop; true once it has.
+    #[must_use]
+    pub fn wait(&self, timeout: Duration) -> bool {
+        if !self.shared.shutdown.wait_stopped(timeout) {
+            return false;
+        }
+        if let Some(handle) = self
+            .supervisor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            let _ = handle.join();
+        }
+        true
+    }
+
+    /// Why the worker stopped on its own, if it did (the database became unusable).
+    #[must_use]
+    pub fn fault(&self) -> Option<String> {
+        self.shared
+            .fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+struct Threads {
+    scheduler: JoinHandle<()>,
+    handler: JoinHandle<()>,
+    heartbeat: JoinHandle<()>,
+    stop_heartbeat: Sender<()>,
+    results: Sender<Finished>,
+    jobs: Receiver<Job>,
+}
+
+fn supervise(
+    store: &Arc<dyn Store>,
+    executor: &Arc<dyn Executor>,
+    clock: &Arc<dyn Clock>,
+    config: &WorkerConfig,
+    shared: &Arc<Shared>,
+    info: WorkerInfo,
+) {
+    match spawn_threads(store, executor, clock, config, shared, info) {
+        Ok(threads) => drain_and_stop(config, shared, threads),
+        Err(e) => shared.fail(&Error::Storage(format!("could not start worker threads: {e}"))),
+    }
+    let _ = store.worker_unregister(&config.worker_id);
+    shared.shutdown.mark_stopped();
+}
+
+fn spawn_threads(
+    store: &Arc<dyn Store>,
+    executor: &Arc<dyn Executor>,
+    clock: &Arc<dyn Clock>,
+    config: &WorkerConfig,
+    shared: &Arc<Shared>,
+    info: WorkerInfo,
+) -> std::io::Result<Threads> {
+    let (jobs_tx, jobs_rx) = bounded::<Job>(config.capacity());
+    let (results_tx, results_rx) = unbounded::<Finished>();
+    let (stop_heartbeat, heartbeat_rx) = bounded::<()>(0);
+    // Worker threads are detached: one stuck in a task must not block the stop.
+    pool::spawn(config.threads, &jobs_rx, &results_tx, executor, shared)?;
+    let handler = {
+        let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
+        let max = config.max_commit_batch;
+        std::thread::Builder::new()
+            .name("taskito-results".into())
+            .spawn(move || results::run(&results_rx, store.as_ref(), clock.as_ref(), &shared, max))?
+    };
+    let heartbeat = {
+        let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
+        let (lease, every) = (config.lease_ms, Duration::from_millis(config.heartbeat_ms));
+        std::thread::Builder::new()
+            .name("taskito-heartbeat".into())
+            .spawn(move || {
+                heartbeat::run(&heartbeat_rx, store.as_ref(), clock.as_ref(), &shared, info, lease, every);
+            })?
+    };
+    let scheduler = {
+        let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
+        let config = config.clone();
+        std::thread::Builder::new()
+            .name("taskito-scheduler".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build();
+                match runtime {
+                    Ok(rt) => rt.block_on(scheduler::run(
+                        store.as_ref(),
+                        clock.as_ref(),
+                        &shared,
+                        &config,
+                        jobs_tx,
+                    )),
+                    Err(e) => shared.fail(&Error::Storage(format!("could not start the scheduler: {e}"))),
+                }
+            })?
+    };
+    Ok(Threads {
+        scheduler,
+        handler,
+        heartbeat,
+        stop_heartbeat,
+        results: results_tx,
+        jobs: jobs_rx,
+    })
+}
+
+/// Graceful stop: wait for the stop request, let running jobs finish within the
+/// grace period, give back whatever did not start or did not finish (no retry
+/// spent), write the last outcomes, then stop the heartbeat.
+fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
+    while shared.shutdown.wait_change(Phase::Running, Duration::from_secs(3600)) == Phase::Running {}
+    shared.wake.notify();
+    let _ = t.scheduler.join();
+    let deadline = Instant::now() + Duration::from_millis(config.grace_ms);
+    if !shared.wait_idle(deadline) {
+        while let Ok(job) = t.jobs.try_recv() {
+            let _ = t.results.send(Finished::Released(AttemptInfo::of(&job)));
+        }
+        for (job_id, attempt) in shared.running.snapshot() {
+            let info = AttemptInfo {
+                job_id,
+                attempt,
+                retry_count: 0,
+                max_retries: 0,
+                backoff_ms: 0,
+            };
+            let _ = t.results.send(Finished::Released(info));
+        }
+    }
+    let _ = t.results.send(Finished::Stop);
+    let _ = t.handler.join();
+    drop(t.stop_heartbeat);
+    let _ = t.heartbeat.join();
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}

@@ -1,0 +1,116 @@
+//! Shared pieces of the engine tests: a real SQLite store in a temp dir, an
+//! instrumented wrapper that counts calls (it delegates everything to the real
+//! store), scripted executors, and `wait_for`.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use taskito_core::{
+    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
+    Result, Stats, Store, WorkerInfo,
+};
+use taskito_sqlite::{SqliteOptions, SqliteStore};
+
+pub fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(dir.path().join("t.db"), SqliteOptions::default()).expect("open store")
+}
+
+/// Polls `pred` every few ms until it holds; panics after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut pred: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !pred() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The real store, with counters on the calls the engine batches.
+pub struct Counting<S> {
+    pub inner: S,
+    pub claim_sizes: Mutex<Vec<usize>>,
+    pub finish_sizes: Mutex<Vec<usize>>,
+    /// Delay added to the first `job_finish_many`, like a slow disk.
+    pub first_finish_delay: Duration,
+    finishes: AtomicUsize,
+}
+
+impl<S> Counting<S> {
+    pub fn new(inner: S, first_finish_delay: Duration) -> Self {
+        Self {
+            inner,
+            claim_sizes: Mutex::new(Vec::new()),
+            finish_sizes: Mutex::new(Vec::new()),
+            first_finish_delay,
+            finishes: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl<S: Store> Store for Counting<S> {
+    fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>> {
+        self.inner.job_insert_many(jobs)
+    }
+    fn job_get(&self, id: &str) -> Result<Option<Job>> {
+        self.inner.job_get(id)
+    }
+    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        self.inner.job_list(filter)
+    }
+    fn job_stats(&self) -> Result<Stats> {
+        self.inner.job_stats()
+    }
+    fn job_errors(&self, job_id: &str) -> Result<Vec<JobErrorRecord>> {
+        self.inner.job_errors(job_id)
+    }
+    fn job_cancel(&self, id: &str, now: i64) -> Result<bool> {
+        self.inner.job_cancel(id, now)
+    }
+    fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
+        let jobs = self.inner.job_claim(req)?;
+        if !jobs.is_empty() {
+            self.claim_sizes.lock().unwrap().push(jobs.len());
+        }
+        Ok(jobs)
+    }
+    fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
+        if self.finishes.fetch_add(1, Ordering::SeqCst) == 0 {
+            std::thread::sleep(self.first_finish_delay);
+        }
+        self.finish_sizes.lock().unwrap().push(outcomes.len());
+        self.inner.job_finish_many(outcomes, now)
+    }
+    fn job_rescue_expired(&self, now: i64) -> Result<u64> {
+        self.inner.job_rescue_expired(now)
+    }
+    fn job_purge_completed(&self, before: i64) -> Result<u64> {
+        self.inner.job_purge_completed(before)
+    }
+    fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>> {
+        self.inner.dead_list(limit, offset)
+    }
+    fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String> {
+        self.inner.dead_retry(dead_id, now)
+    }
+    fn dead_purge(&self, before: i64) -> Result<u64> {
+        self.inner.dead_purge(before)
+    }
+    fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
+        self.inner.worker_heartbeat(worker, lease_until)
+    }
+    fn worker_unregister(&self, worker_id: &str) -> Result<()> {
+        self.inner.worker_unregister(worker_id)
+    }
+    fn worker_list(&self) -> Result<Vec<WorkerInfo>> {
+        self.inner.worker_list()
+    }
+    fn change_marker(&self) -> Result<u64> {
+        self.inner.change_marker()
+    }
+}
+
+pub fn shared<S: Store + 'static>(s: S) -> Arc<S> {
+    Arc::new(s)
+}
