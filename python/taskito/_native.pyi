@@ -4,7 +4,7 @@ Everything here is thin: storage and scheduling decisions live in Rust crates,
 user-facing behaviour lives in the Python package. Times are Unix milliseconds.
 """
 
-from typing import Callable, Optional
+from typing import Callable
 
 __version__: str
 
@@ -28,9 +28,9 @@ class JobRecord:
     @property
     def scheduled_at(self) -> int: ...
     @property
-    def started_at(self) -> Optional[int]: ...
+    def started_at(self) -> int | None: ...
     @property
-    def completed_at(self) -> Optional[int]: ...
+    def completed_at(self) -> int | None: ...
     @property
     def attempt(self) -> int: ...
     @property
@@ -42,21 +42,21 @@ class JobRecord:
     @property
     def crash_count(self) -> int: ...
     @property
-    def lease_owner(self) -> Optional[str]: ...
+    def lease_owner(self) -> str | None: ...
     @property
-    def result(self) -> Optional[bytes]: ...
+    def result(self) -> bytes | None: ...
     @property
-    def error(self) -> Optional[str]: ...
+    def error(self) -> str | None: ...
     @property
-    def progress(self) -> Optional[int]: ...
+    def progress(self) -> int | None: ...
     @property
-    def unique_key(self) -> Optional[str]: ...
+    def unique_key(self) -> str | None: ...
     @property
-    def metadata(self) -> Optional[str]: ...
+    def metadata(self) -> str | None: ...
     @property
-    def expires_at(self) -> Optional[int]: ...
+    def expires_at(self) -> int | None: ...
     @property
-    def result_ttl_ms(self) -> Optional[int]: ...
+    def result_ttl_ms(self) -> int | None: ...
     @property
     def cancel_requested(self) -> bool: ...
 
@@ -66,7 +66,7 @@ OUTCOME_RETRY: int  # value: error text; retried while the retry budget lasts
 OUTCOME_FAIL: int  # value: error text; dead-lettered at once
 OUTCOME_CANCELLED: int  # value: error text; the job ends cancelled
 
-RunJob = Callable[[JobRecord], tuple[int, Optional[object]]]
+RunJob = Callable[[JobRecord], tuple[int, object | None]]
 
 class NativeWorker:
     """A running worker: scheduler, worker threads, result handler and heartbeat."""
@@ -97,10 +97,10 @@ class NativeQueue:
         max_retries: int,
         backoff_ms: int,
         timeout_ms: int,
-        unique_key: Optional[str] = None,
-        metadata: Optional[str] = None,
-        expires_ms: Optional[int] = None,
-        result_ttl_ms: Optional[int] = None,
+        unique_key: str | None = None,
+        metadata: str | None = None,
+        expires_ms: int | None = None,
+        result_ttl_ms: int | None = None,
     ) -> str: ...
     def enqueue_many(
         self,
@@ -113,17 +113,22 @@ class NativeQueue:
         max_retries: int,
         backoff_ms: int,
         timeout_ms: int,
-        unique_keys: Optional[list[Optional[str]]] = None,
-        metadata: Optional[str] = None,
-        expires_ms: Optional[int] = None,
-        result_ttl_ms: Optional[int] = None,
+        unique_keys: list[str | None] | None = None,
+        metadata: str | None = None,
+        expires_ms: int | None = None,
+        result_ttl_ms: int | None = None,
     ) -> list[str]: ...
-    def get_job(self, job_id: str) -> Optional[JobRecord]: ...
+    def get_job(self, job_id: str) -> JobRecord | None: ...
+    def wait_for_job(self, job_id: str, timeout_s: float) -> JobRecord | None:
+        """Blocks (without the GIL) until the job is terminal or ``timeout_s`` passes.
+
+        Returns the latest snapshot either way; None if no job has this id.
+        """
     def list_jobs(
         self,
-        status: Optional[str] = None,
-        queue: Optional[str] = None,
-        task_name: Optional[str] = None,
+        status: str | None = None,
+        queue: str | None = None,
+        task_name: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[JobRecord]: ...
@@ -133,7 +138,8 @@ class NativeQueue:
         """Dicts {id, job_id, attempt, error, failed_at}."""
     def cancel_job(self, job_id: str) -> bool: ...
     def dead_letters(self, limit: int = 10, offset: int = 0) -> list[dict[str, object]]:
-        """Dicts {id, original_job_id, queue, task_name, error, retry_count, failed_at, metadata}."""
+        """Dicts {id, original_job_id, queue, task_name, error, retry_count, failed_at,
+        metadata}."""
     def retry_dead(self, dead_id: str) -> str: ...
     def purge_dead(self, older_than_s: float) -> int: ...
     def purge_completed(self, older_than_s: float) -> int: ...

@@ -1,0 +1,104 @@
+"""``current_job``: what a running task knows about its own job.
+
+The worker sets the context on its thread before it calls a task and clears it
+afterwards, so ``current_job`` is only meaningful inside a task.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from taskito.errors import SoftTimeoutError
+
+_NO_CONTEXT = (
+    "No active job context: current_job is only available inside a task run by a taskito worker"
+)
+
+
+class _State:
+    __slots__ = ("job_id", "queue_name", "retry_count", "soft_timeout", "started", "task_name")
+
+    def __init__(self, job_id: str, task_name: str, retry_count: int, queue_name: str) -> None:
+        self.job_id = job_id
+        self.task_name = task_name
+        self.retry_count = retry_count
+        self.queue_name = queue_name
+        self.started = time.monotonic()
+        self.soft_timeout: float | None = None
+
+
+class JobContext:
+    """The job the current thread is running. Use the :data:`current_job` instance."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _state(self) -> _State:
+        state: _State | None = getattr(self._local, "state", None)
+        if state is None:
+            raise RuntimeError(_NO_CONTEXT)
+        return state
+
+    def _set_context(self, job_id: str, task_name: str, retry_count: int, queue_name: str) -> None:
+        self._local.state = _State(job_id, task_name, retry_count, queue_name)
+
+    def _set_soft_timeout(self, seconds: float | None) -> None:
+        state = self._state()
+        state.soft_timeout = seconds
+        state.started = time.monotonic()
+
+    def _clear_context(self) -> None:
+        self._local.state = None
+
+    @property
+    def active(self) -> bool:
+        """True while the current thread runs a task."""
+        return getattr(self._local, "state", None) is not None
+
+    @property
+    def id(self) -> str:
+        """The running job's id."""
+        return self._state().job_id
+
+    @property
+    def task_name(self) -> str:
+        """The running task's registered name."""
+        return self._state().task_name
+
+    @property
+    def retry_count(self) -> int:
+        """How many times this job was retried before this attempt (0 on the first)."""
+        return self._state().retry_count
+
+    @property
+    def queue_name(self) -> str:
+        """The queue the job was taken from."""
+        return self._state().queue_name
+
+    def check_timeout(self) -> None:
+        """Raise :class:`SoftTimeoutError` if the task's ``soft_timeout`` has passed.
+
+        Does nothing for a task without a soft timeout.
+        """
+        state = self._state()
+        if state.soft_timeout is None:
+            return
+        elapsed = time.monotonic() - state.started
+        if elapsed > state.soft_timeout:
+            raise SoftTimeoutError(
+                f"task '{state.task_name}' (job {state.job_id}) passed its soft timeout of "
+                f"{state.soft_timeout:g} s ({elapsed:.2f} s elapsed)"
+            )
+
+    def __repr__(self) -> str:
+        state: _State | None = getattr(self._local, "state", None)
+        if state is None:
+            return "<JobContext (no active job)>"
+        return f"<JobContext id={state.job_id} task={state.task_name!r}>"
+
+
+current_job = JobContext()
+"""The context of the job running on the current thread."""
+
+__all__ = ["JobContext", "current_job"]

@@ -1,0 +1,265 @@
+"""Running a worker: the banner, signal handling and the callback that runs one job.
+
+The engine (``NativeQueue.start_worker``) claims jobs, runs them on its own threads
+through :func:`make_run_job` and writes their outcomes back. This module only decides
+what a task's outcome is and how the process starts and stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+
+from taskito._native import (
+    OUTCOME_CANCELLED,
+    OUTCOME_FAIL,
+    OUTCOME_RETRY,
+    OUTCOME_SUCCESS,
+    JobRecord,
+)
+from taskito.context import current_job
+from taskito.errors import TaskCancelledError
+from taskito.serializers import failure_reason
+from taskito.task import is_retryable
+
+if TYPE_CHECKING:
+    from taskito.queue import Queue
+
+logger = logging.getLogger("taskito")
+
+Outcome = tuple[int, Optional[object]]
+SignalHandler = Union[Callable[[int, Optional[FrameType]], Any], int, signal.Handlers, None]
+
+SHUTDOWN_LINE = "[taskito] Shutting down gracefully (waiting for in-flight jobs)..."
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _say(line: str) -> None:
+    """Print one line of worker output, at once (stdout may be a pipe)."""
+    try:
+        print(line, flush=True)
+    except RuntimeError:  # re-entered from a signal handler while printing
+        os.write(sys.stdout.fileno(), (line + "\n").encode())
+
+
+def _forced_exit() -> None:
+    _say("[taskito] Forced exit.")
+    os._exit(1)
+
+
+# -- running one job ---------------------------------------------------------------------
+
+
+def _load_args(queue: Queue, payload: bytes) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    data = queue._serializer.loads(payload)
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(f"expected an (args, kwargs) pair, got {type(data).__name__}")
+    args, kwargs = data
+    if not isinstance(args, (tuple, list)) or not isinstance(kwargs, dict):
+        raise ValueError("expected an (args, kwargs) pair of a sequence and a dict")
+    return tuple(args), kwargs
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _format_error(exc: BaseException) -> str:
+    """The traceback of a task's exception, without taskito's own frames on top."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _notify_retry(queue: Queue, task_name: str, error: BaseException, retry_count: int) -> None:
+    for mw in [*queue._global_middleware, *queue._task_middleware.get(task_name, ())]:
+        try:
+            mw.on_retry(current_job, error, retry_count)
+        except Exception:
+            logger.exception("middleware %s.on_retry raised; ignored", type(mw).__name__)
+
+
+def _execute(queue: Queue, job: JobRecord) -> Outcome:
+    name = job.task_name
+    fn = queue._task_registry.get(name)
+    if fn is None:
+        return (
+            OUTCOME_RETRY,
+            f"unknown task '{name}': no task with this name is registered in this worker",
+        )
+    try:
+        args, kwargs = _load_args(queue, job.payload)
+    except Exception as exc:
+        return (
+            OUTCOME_FAIL,
+            f"could not deserialize the arguments of job {job.id} (task '{name}'): "
+            f"{failure_reason(exc)}",
+        )
+
+    current_job._set_context(job.id, name, job.retry_count, job.queue)
+    try:
+        try:
+            result = fn(*args, **kwargs)
+        except TaskCancelledError as exc:
+            return (OUTCOME_CANCELLED, str(exc) or f"job {job.id} was cancelled")
+        except KeyboardInterrupt:
+            # Not the task's failure: stop this worker; the job runs again later.
+            logger.warning("task '%s' raised KeyboardInterrupt; stopping the worker", name)
+            queue._inner.request_shutdown()
+            return (OUTCOME_RETRY, f"task '{name}' was interrupted (KeyboardInterrupt)")
+        except BaseException as exc:  # a task calling sys.exit() fails its job, nothing more
+            text = _format_error(exc)
+            filters = queue._task_retry_filters.get(name, {})
+            retryable = is_retryable(
+                exc, filters.get("retry_on", ()), filters.get("dont_retry_on", ())
+            )
+            if retryable and job.retry_count < job.max_retries:
+                _notify_retry(queue, name, exc, job.retry_count + 1)
+            return (OUTCOME_RETRY if retryable else OUTCOME_FAIL, text)
+        try:
+            data = None if result is None else bytes(queue._serializer.dumps(result))
+        except Exception as exc:
+            return (
+                OUTCOME_FAIL,
+                f"the result of task '{name}' could not be serialized: {failure_reason(exc)}",
+            )
+        return (OUTCOME_SUCCESS, data)
+    finally:
+        current_job._clear_context()
+
+
+def make_run_job(queue: Queue) -> Callable[[JobRecord], Outcome]:
+    """The callback the engine calls, on its worker threads, for every claimed job.
+
+    It never raises: every problem becomes an outcome with a message.
+    """
+
+    def run_job(job: JobRecord) -> Outcome:
+        try:
+            return _execute(queue, job)
+        except BaseException:
+            text = traceback.format_exc()
+            return (OUTCOME_RETRY, f"internal error in the taskito worker:\n{text}")
+
+    return run_job
+
+
+# -- running a worker --------------------------------------------------------------------
+
+
+def resolve_queues(queue: Queue, queues: Sequence[str] | None) -> list[str]:
+    """The queues to serve: the given ones, else every queue a registered task uses."""
+    if queues is not None:
+        if isinstance(queues, str):
+            queues = [queues]
+        names = list(dict.fromkeys(q.strip() for q in queues if q.strip()))
+        if names:
+            return names
+    found = sorted({config.queue for config in queue._task_configs})
+    return found or ["default"]
+
+
+def _threads(queue: Queue) -> int:
+    return queue._workers or os.cpu_count() or 1
+
+
+def _banner(queue: Queue, queues: list[str], threads: int) -> None:
+    from taskito import __version__
+
+    _say("[taskito] Starting worker...")
+    _say(f"[taskito] Registered tasks: {len(queue._task_registry)}")
+    _say(f"[taskito] Queues: {', '.join(queues)}")
+    _say(f"[taskito] taskito {__version__}, database {queue._db_path}, {threads} threads")
+    for config in sorted(queue._task_configs, key=lambda c: c.name):
+        _say(f"[taskito]   . {config.name} ({config.queue})")
+
+
+def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
+    """Run a worker until it stops; see :meth:`taskito.Queue.run_worker`."""
+    names = resolve_queues(queue, queues)
+    threads = _threads(queue)
+    _banner(queue, names, threads)
+    worker = queue._inner.start_worker(
+        make_run_job(queue),
+        names,
+        threads,
+        lease_ms=int(queue._lease_timeout * 1000),
+        grace_ms=int(queue._shutdown_timeout * 1000),
+    )
+    announced = False
+    signals_seen = 0
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal announced, signals_seen
+        signals_seen += 1
+        if signals_seen > 1:
+            _forced_exit()
+        if not announced:
+            announced = True
+            _say(SHUTDOWN_LINE)
+        worker.request_shutdown()
+
+    previous: dict[signal.Signals, SignalHandler] = {}
+    try:
+        if threading.current_thread() is threading.main_thread():
+            for sig in _SIGNALS:
+                previous[sig] = signal.signal(sig, on_signal)
+        while not worker.wait(0.1):
+            if not announced and worker.shutting_down:
+                announced = True
+                _say(SHUTDOWN_LINE)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not announced and worker.shutting_down:
+        _say(SHUTDOWN_LINE)
+    _say("[taskito] Worker stopped.")
+
+
+async def arun_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
+    """Run :func:`run_worker` in the loop's default executor and await it.
+
+    On the main thread's loop, SIGINT and SIGTERM request a graceful stop (a second one
+    exits at once). Cancelling the awaiting task also requests a graceful stop.
+    """
+    loop = asyncio.get_running_loop()
+    signals_seen = 0
+
+    def on_signal() -> None:
+        nonlocal signals_seen
+        signals_seen += 1
+        if signals_seen > 1:
+            _forced_exit()
+        queue._inner.request_shutdown()
+
+    previous: dict[signal.Signals, SignalHandler] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in _SIGNALS:
+            handler = signal.getsignal(sig)
+            try:
+                loop.add_signal_handler(sig, on_signal)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+            previous[sig] = handler
+    try:
+        future = loop.run_in_executor(None, run_worker, queue, queues)
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            queue._inner.request_shutdown()
+            raise
+    finally:
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)
+
+
+__all__ = ["make_run_job", "resolve_queues", "run_worker"]
