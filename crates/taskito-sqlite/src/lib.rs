@@ -1,1 +1,26 @@
-//! SQLite store (to be written).
+//! taskito's [`taskito_core::Store`] on an embedded SQLite file.
+//!
+//! One file is shared by the worker and every producer process: WAL mode, one
+//! writer connection per store whose transactions start with `BEGIN IMMEDIATE`
+//! and are retried while other processes hold the lock, a small pool of reader
+//! connections, and one connection that only watches `PRAGMA data_version`.
+//! Schema in `migrations/`, statements in `queries/`.
+
+mod busy;
+mod claim;
+mod connection;
+mod dead;
+mod errors;
+mod file_identity;
+mod finish;
+mod jobs;
+mod migrations;
+mod options;
+mod pool;
+mod queue_list;
+mod rows;
+mod store;
+mod workers;
+
+pub use options::SqliteOptions;
+pub use store::SqliteStore;

@@ -1,0 +1,162 @@
+//! Dead letters and purging old rows.
+
+use super::fixtures::{claim, complete, dead, finish, get, insert_one, new_job, running, T0};
+use crate::{Error, JobState, NewJob, Outcome, Store};
+
+/// Makes a job of `queue` dead at `now`; returns its dead letter id.
+fn kill(store: &dyn Store, job: NewJob, now: i64) -> String {
+    let queue = job.queue.clone();
+    let id = insert_one(store, job);
+    let claimed = claim(store, "w", &[&queue], 1, now);
+    assert_eq!(claimed[0].id, id);
+    assert_eq!(finish(store, &[dead(&claimed[0], "fatal")], now), (1, 0));
+    let letters = store.dead_list(0, 0).expect("dead_list");
+    letters
+        .into_iter()
+        .find(|l| l.original_job_id == id)
+        .expect("a dead letter for the job")
+        .id
+}
+
+/// Retrying a dead letter enqueues a new job with the same work and settings,
+/// no retries spent, runnable now, and removes the entry.
+pub fn dead_retry_enqueues_a_fresh_copy(store: &dyn Store) {
+    let original = NewJob {
+        payload: b"\x00work\xff".to_vec(),
+        priority: 3,
+        max_retries: 4,
+        backoff_ms: 77,
+        timeout_ms: 1_234,
+        metadata: Some(r#"{"m":1}"#.into()),
+        result_ttl_ms: Some(999),
+        ..new_job("dq", "app.task")
+    };
+    let letter = kill(store, original.clone(), T0);
+    let new_id = store.dead_retry(&letter, T0 + 900).expect("dead_retry");
+    assert_ne!(new_id, original.id);
+    let job = get(store, &new_id);
+    assert_eq!(
+        (job.queue.as_str(), job.task_name.as_str()),
+        ("dq", "app.task")
+    );
+    assert_eq!(job.payload, original.payload);
+    assert_eq!(
+        (
+            job.priority,
+            job.max_retries,
+            job.backoff_ms,
+            job.timeout_ms
+        ),
+        (3, 4, 77, 1_234)
+    );
+    assert_eq!(
+        (job.metadata, job.result_ttl_ms),
+        (original.metadata, Some(999))
+    );
+    assert_eq!(job.status, JobState::Pending);
+    assert_eq!((job.attempt, job.retry_count, job.crash_count), (0, 0, 0));
+    assert_eq!((job.created_at, job.scheduled_at), (T0 + 900, T0 + 900));
+    assert_eq!(
+        (job.error, job.lease_owner, job.completed_at),
+        (None, None, None)
+    );
+    assert_eq!(
+        get(store, &original.id).status,
+        JobState::Dead,
+        "the original stays dead"
+    );
+    assert!(store.dead_list(10, 0).expect("dead_list").is_empty());
+    assert_eq!(
+        store
+            .job_claim(&super::fixtures::claim_request("w", &["dq"], 5, T0 + 900))
+            .expect("claim")
+            .len(),
+        1
+    );
+
+    assert!(
+        matches!(store.dead_retry(&letter, T0 + 901), Err(Error::NotFound(_))),
+        "already retried"
+    );
+    assert!(matches!(
+        store.dead_retry("no-such-letter", T0),
+        Err(Error::NotFound(_))
+    ));
+}
+
+/// Newest failure first; limit and offset page through.
+pub fn dead_list_is_newest_first_and_paged(store: &dyn Store) {
+    let first = kill(store, new_job("q", "t"), T0 + 1);
+    let third = kill(store, new_job("q", "t"), T0 + 3);
+    let second = kill(store, new_job("q", "t"), T0 + 2);
+    let (first, second, third) = (first.as_str(), second.as_str(), third.as_str());
+    let page = |limit, offset| -> Vec<String> {
+        store
+            .dead_list(limit, offset)
+            .expect("dead_list")
+            .into_iter()
+            .map(|l| l.id)
+            .collect()
+    };
+    assert_eq!(page(10, 0), [third, second, first]);
+    assert_eq!(page(1, 1), [second]);
+    assert_eq!(page(2, 1), [second, first]);
+    assert!(page(10, 3).is_empty());
+}
+
+/// Purging dead letters removes those that failed strictly before `before`.
+pub fn dead_purge_removes_older_entries(store: &dyn Store) {
+    let old = kill(store, new_job("q", "t"), T0 + 100);
+    let young = kill(store, new_job("q", "t"), T0 + 200);
+    assert_eq!(store.dead_purge(T0 + 100).expect("dead_purge"), 0);
+    assert_eq!(store.dead_purge(T0 + 150).expect("dead_purge"), 1);
+    let left: Vec<String> = store
+        .dead_list(10, 0)
+        .expect("dead_list")
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(left, vec![young]);
+    assert!(!left.contains(&old));
+    assert_eq!(store.dead_purge(T0 + 1_000).expect("dead_purge"), 1);
+    assert!(store.dead_list(10, 0).expect("dead_list").is_empty());
+}
+
+/// Purging completed jobs removes only `complete` jobs finished strictly
+/// before `before`.
+pub fn purge_completed_removes_old_completed_jobs_only(store: &dyn Store) {
+    let old = running(store, "q", "w", T0);
+    let retry = Outcome::Retry {
+        job_id: old.id.clone(),
+        attempt: 1,
+        error: "once".into(),
+        run_at: T0,
+    };
+    assert_eq!(finish(store, &[retry], T0 + 10), (1, 0));
+    let old = claim(store, "w", &["q"], 1, T0 + 20).remove(0);
+    assert_eq!(finish(store, &[complete(&old)], T0 + 100), (1, 0));
+    let young = running(store, "q", "w", T0);
+    assert_eq!(finish(store, &[complete(&young)], T0 + 300), (1, 0));
+    let dead_job = running(store, "q", "w", T0);
+    assert_eq!(finish(store, &[dead(&dead_job, "x")], T0 + 100), (1, 0));
+    let cancelled = insert_one(store, new_job("q", "t"));
+    assert!(store.job_cancel(&cancelled, T0 + 100).expect("job_cancel"));
+    let pending = insert_one(
+        store,
+        NewJob {
+            scheduled_at: T0 + 10_000,
+            ..new_job("q", "t")
+        },
+    );
+
+    assert_eq!(store.job_purge_completed(T0 + 100).expect("purge"), 0);
+    assert_eq!(store.job_purge_completed(T0 + 200).expect("purge"), 1);
+    assert_eq!(store.job_get(&old.id).expect("job_get"), None);
+    assert!(store.job_errors(&old.id).expect("job_errors").is_empty());
+    for id in [&young.id, &dead_job.id, &cancelled, &pending] {
+        assert!(
+            store.job_get(id).expect("job_get").is_some(),
+            "{id} must stay"
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! The behaviour every [`Store`] must show, as checks any backend runs against
+//! itself (feature `conformance`).
+//!
+//! A backend's test file implements [`Backend`] (how to make an empty database
+//! and open stores on it) and expands [`store_conformance_tests!`], which
+//! generates one `#[test]` per check. [`run_all`] runs them all in one call.
+//! Checks pass explicit times (`now`) and never sleep; they panic on the first
+//! behaviour that differs from the [`Store`] docs.
+
+mod claims;
+mod concurrency;
+mod dead_letters;
+mod fixtures;
+mod jobs;
+mod leases;
+mod outcomes;
+mod workers;
+
+pub use claims::*;
+pub use concurrency::*;
+pub use dead_letters::*;
+pub use jobs::*;
+pub use leases::*;
+pub use outcomes::*;
+pub use workers::*;
+
+use crate::Store;
+
+/// A database a check can open stores on, e.g. a file in a temp dir (dropped,
+/// and so deleted, after the check).
+pub trait Backend: Sized {
+    type Store: Store;
+
+    /// A new, empty database.
+    fn create() -> Self;
+
+    /// A store on this database. Each call opens a separate store with its own
+    /// connections, the way another process would.
+    fn open(&self) -> Self::Store;
+}
+
+/// A check that needs one store.
+pub type Check = fn(&dyn Store);
+/// A check that needs two separate stores on one database.
+pub type PairCheck = fn(&dyn Store, &dyn Store);
+
+/// The one list of checks, handed to `$mode` of `__taskito_expand_checks!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __taskito_for_each_check {
+    ($($mode:tt)*) => {
+        $crate::__taskito_expand_checks! {
+            [$($mode)*]
+            single: [
+                insert_get_round_trips_every_field,
+                insert_many_returns_ids_in_input_order,
+                hostile_names_round_trip_harmlessly,
+                list_is_newest_first_and_filtered,
+                stats_count_jobs_per_state,
+                cancel_applies_only_to_pending_jobs,
+                unique_key_maps_to_the_live_job,
+                job_errors_of_an_unknown_job_are_empty,
+                claim_orders_by_priority_then_schedule_then_id,
+                claim_takes_at_most_limit,
+                claim_skips_jobs_not_yet_due,
+                claim_filters_by_queue,
+                claim_starts_an_attempt_under_a_lease,
+                claim_never_returns_a_job_twice,
+                complete_outcome_stores_the_result,
+                retry_outcome_reschedules_and_records_the_error,
+                dead_outcome_dead_letters_the_job,
+                release_outcome_spends_nothing,
+                stale_attempt_is_fenced,
+                finish_batch_reports_applied_and_fenced,
+                rescue_returns_expired_leases_to_pending,
+                heartbeat_extends_the_workers_leases,
+                dead_retry_enqueues_a_fresh_copy,
+                dead_list_is_newest_first_and_paged,
+                dead_purge_removes_older_entries,
+                purge_completed_removes_old_completed_jobs_only,
+                workers_register_heartbeat_and_unregister,
+                concurrent_claims_never_share_a_job,
+            ]
+            pair: [
+                change_marker_sees_commits_of_another_store,
+                two_stores_never_claim_the_same_job,
+            ]
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __taskito_expand_checks {
+    ([lists] single: [$($s:ident,)*] pair: [$($p:ident,)*]) => {
+        /// Every single-store check, by name.
+        pub const CHECKS: &[(&str, Check)] = &[$((stringify!($s), $s as Check)),*];
+        /// Every two-store check, by name.
+        pub const PAIR_CHECKS: &[(&str, PairCheck)] = &[$((stringify!($p), $p as PairCheck)),*];
+    };
+    ([tests $backend:ty] single: [$($s:ident,)*] pair: [$($p:ident,)*]) => {
+        $(
+            #[test]
+            fn $s() {
+                let backend = <$backend as $crate::conformance::Backend>::create();
+                let store = $crate::conformance::Backend::open(&backend);
+                $crate::conformance::$s(&store);
+            }
+        )*
+        $(
+            #[test]
+            fn $p() {
+                let backend = <$backend as $crate::conformance::Backend>::create();
+                let a = $crate::conformance::Backend::open(&backend);
+                let b = $crate::conformance::Backend::open(&backend);
+                $crate::conformance::$p(&a, &b);
+            }
+        )*
+    };
+}
+
+/// Generates one `#[test]` per conformance check for a [`Backend`] type:
+/// `taskito_core::store_conformance_tests!(MyBackend);`
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($backend:ty) => {
+        $crate::__taskito_for_each_check!(tests $backend);
+    };
+}
+
+__taskito_for_each_check!(lists);
+
+/// Runs every check, each on a new database of `B`.
+pub fn run_all<B: Backend>() {
+    for (_, check) in CHECKS {
+        let backend = B::create();
+        check(&backend.open());
+    }
+    for (_, check) in PAIR_CHECKS {
+        let backend = B::create();
+        check(&backend.open(), &backend.open());
+    }
+}

@@ -1,0 +1,10 @@
+-- ?1 new job id, ?2 dead-letter id, ?3 now. A fresh job: no retries spent,
+-- runnable now, no unique key (the original key may be live again by now).
+INSERT INTO jobs (
+    id, queue, task_name, status, priority, created_at, scheduled_at,
+    max_retries, backoff_ms, timeout_ms, metadata, result_ttl_ms, payload
+)
+SELECT ?1, queue, task_name, 'pending', priority, ?3, ?3,
+       max_retries, backoff_ms, timeout_ms, metadata, result_ttl_ms, payload
+FROM dead_letters
+WHERE id = ?2

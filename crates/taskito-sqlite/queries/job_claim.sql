@@ -1,0 +1,25 @@
+-- ?1 worker id, ?2 lease end, ?3 now, ?4 JSON array of queue names, ?5 limit.
+-- The inner SELECT walks the partial index jobs_ready in claim order and stops
+-- after LIMIT matching rows; the UPDATE then touches those rows by rowid.
+-- RETURNING does not keep the inner order: the caller sorts. Column order is
+-- the one rows::job_from_row reads.
+UPDATE jobs
+SET status = 'running',
+    attempt = attempt + 1,
+    lease_owner = ?1,
+    lease_expires_at = ?2,
+    started_at = ?3
+WHERE rowid IN (
+    SELECT rowid
+    FROM jobs INDEXED BY jobs_ready
+    WHERE status = 'pending'
+      AND scheduled_at <= ?3
+      AND queue IN (SELECT value FROM json_each(?4))
+    ORDER BY priority DESC, scheduled_at, id
+    LIMIT ?5
+)
+RETURNING id, queue, task_name, status, priority, created_at, scheduled_at,
+          started_at, completed_at, attempt, retry_count, max_retries, backoff_ms,
+          timeout_ms, crash_count, lease_owner, lease_expires_at, error, progress,
+          unique_key, metadata, expires_at, result_ttl_ms, cancel_requested,
+          payload, result

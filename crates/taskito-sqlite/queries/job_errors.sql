@@ -1,0 +1,4 @@
+SELECT id, job_id, attempt, error, failed_at
+FROM job_errors
+WHERE job_id = ?1
+ORDER BY id

@@ -1,0 +1,47 @@
+//! Handing ready jobs to a worker under a lease.
+
+use std::cmp::Reverse;
+
+use rusqlite::{params, Connection};
+use taskito_core::{ClaimRequest, Job};
+
+use crate::busy::TxResult;
+use crate::queue_list;
+use crate::rows::job_from_row;
+
+const EXPIRE: &str = include_str!("../queries/job_expire.sql");
+const CLAIM: &str = include_str!("../queries/job_claim.sql");
+
+/// Runs inside the caller's write transaction, so two claims (in this process
+/// or another) serialize on SQLite's write lock and never share a job.
+///
+/// Pending jobs whose `expires_at` has passed are first marked `failed` with
+/// "expired before it could run": they can no longer start, and leaving them
+/// would keep them at the head of the ready index for every later claim.
+pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>> {
+    conn.prepare_cached(EXPIRE)?.execute([req.now])?;
+    let queues = queue_list::to_json(&req.queues);
+    let lease_end = req.now.saturating_add(req.lease_ms);
+    let mut jobs = conn
+        .prepare_cached(CLAIM)?
+        .query_map(
+            params![
+                req.worker_id,
+                lease_end,
+                req.now,
+                queues,
+                i64::from(req.limit)
+            ],
+            job_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // RETURNING yields rows in storage order, not in the inner ORDER BY.
+    jobs.sort_unstable_by(|a, b| {
+        (Reverse(a.priority), a.scheduled_at, &a.id).cmp(&(
+            Reverse(b.priority),
+            b.scheduled_at,
+            &b.id,
+        ))
+    });
+    Ok(jobs)
+}

@@ -1,0 +1,102 @@
+//! Writing attempt outcomes back, fenced by attempt, and rescuing jobs whose
+//! worker stopped heartbeating.
+
+use rusqlite::{params, Connection};
+use taskito_core::{new_job_id, FinishReport, Outcome};
+
+use crate::busy::TxResult;
+
+const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
+const RETRY: &str = include_str!("../queries/finish_retry.sql");
+const DEAD: &str = include_str!("../queries/finish_dead.sql");
+const RELEASE: &str = include_str!("../queries/finish_release.sql");
+const RECORD_ERROR: &str =
+    "INSERT INTO job_errors (job_id, attempt, error, failed_at) VALUES (?1, ?2, ?3, ?4)";
+const COPY_TO_DEAD_LETTERS: &str = include_str!("../queries/dead_letter_copy.sql");
+const RESCUE: &str = include_str!("../queries/job_rescue.sql");
+
+/// Runs inside the caller's write transaction (one per batch: group commit).
+/// Each update matches only `running` rows with the same attempt; a row count
+/// of 0 means a newer attempt (or nobody) holds the job, and nothing else of
+/// that outcome is written.
+pub(crate) fn finish_many(
+    conn: &Connection,
+    outcomes: &[Outcome],
+    now: i64,
+) -> TxResult<FinishReport> {
+    let mut report = FinishReport::default();
+    for outcome in outcomes {
+        let applied = match outcome {
+            Outcome::Complete {
+                job_id,
+                attempt,
+                result,
+            } => {
+                conn.prepare_cached(COMPLETE)?
+                    .execute(params![job_id, attempt, result, now])?
+                    == 1
+            }
+            Outcome::Retry {
+                job_id,
+                attempt,
+                error,
+                run_at,
+            } => {
+                let applied = conn
+                    .prepare_cached(RETRY)?
+                    .execute(params![job_id, attempt, error, run_at])?
+                    == 1;
+                if applied {
+                    record_error(conn, job_id, *attempt, error, now)?;
+                }
+                applied
+            }
+            Outcome::Dead {
+                job_id,
+                attempt,
+                error,
+            } => {
+                let applied = conn
+                    .prepare_cached(DEAD)?
+                    .execute(params![job_id, attempt, error, now])?
+                    == 1;
+                if applied {
+                    record_error(conn, job_id, *attempt, error, now)?;
+                    conn.prepare_cached(COPY_TO_DEAD_LETTERS)?.execute(params![
+                        new_job_id(),
+                        job_id,
+                        now
+                    ])?;
+                }
+                applied
+            }
+            Outcome::Release { job_id, attempt } => {
+                conn.prepare_cached(RELEASE)?
+                    .execute(params![job_id, attempt])?
+                    == 1
+            }
+        };
+        if applied {
+            report.applied += 1;
+        } else {
+            report.fenced += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn record_error(
+    conn: &Connection,
+    job_id: &str,
+    attempt: i32,
+    error: &str,
+    now: i64,
+) -> TxResult<()> {
+    conn.prepare_cached(RECORD_ERROR)?
+        .execute(params![job_id, attempt, error, now])?;
+    Ok(())
+}
+
+pub(crate) fn rescue_expired(conn: &Connection, now: i64) -> TxResult<u64> {
+    Ok(conn.prepare_cached(RESCUE)?.execute([now])? as u64)
+}

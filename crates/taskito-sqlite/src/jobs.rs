@@ -1,0 +1,134 @@
+//! Inserting, reading, listing, cancelling and purging jobs.
+
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, Stats};
+
+use crate::busy::{TxError, TxResult};
+use crate::rows::{self, job_error_from_row, job_from_row};
+
+const INSERT: &str = include_str!("../queries/job_insert.sql");
+const LIVE_BY_KEY: &str = include_str!("../queries/job_live_by_key.sql");
+const GET: &str = include_str!("../queries/job_get.sql");
+const LIST: &str = include_str!("../queries/job_list.sql");
+const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
+const STATS: &str = "SELECT status, count(*) FROM jobs GROUP BY status";
+const ERRORS: &str = include_str!("../queries/job_errors.sql");
+const CANCEL: &str =
+    "UPDATE jobs SET status = 'cancelled', completed_at = ?2 WHERE id = ?1 AND status = 'pending'";
+const PURGE_ERRORS: &str = include_str!("../queries/purge_completed_errors.sql");
+const PURGE_JOBS: &str = include_str!("../queries/purge_completed_jobs.sql");
+
+/// Runs inside the caller's write transaction.
+pub(crate) fn insert_many(conn: &Connection, jobs: &[NewJob]) -> TxResult<Vec<String>> {
+    let mut insert = conn.prepare_cached(INSERT)?;
+    let mut ids = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let inserted = insert
+            .execute(params![
+                job.id,
+                job.queue,
+                job.task_name,
+                job.priority,
+                job.created_at,
+                job.scheduled_at,
+                job.max_retries,
+                job.backoff_ms,
+                job.timeout_ms,
+                job.unique_key,
+                job.metadata,
+                job.expires_at,
+                job.result_ttl_ms,
+                job.payload,
+            ])
+            .map_err(|e| duplicate_id(e, &job.id))?;
+        if inserted == 1 {
+            ids.push(job.id.clone());
+        } else {
+            ids.push(live_holder(conn, job)?);
+        }
+    }
+    Ok(ids)
+}
+
+/// The id of the live job that holds `job`'s unique key (the insert was skipped
+/// for that key, inside this same transaction, so the holder exists).
+fn live_holder(conn: &Connection, job: &NewJob) -> TxResult<String> {
+    let key = job
+        .unique_key
+        .as_deref()
+        .ok_or_else(|| TxError::Fail(Error::Storage(format!("job {} was not inserted", job.id))))?;
+    let holder = conn
+        .prepare_cached(LIVE_BY_KEY)?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    holder.ok_or_else(|| TxError::Fail(Error::Storage(format!("job {} was not inserted", job.id))))
+}
+
+fn duplicate_id(e: rusqlite::Error, id: &str) -> TxError {
+    let is_pk = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == ErrorCode::ConstraintViolation
+                && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    );
+    if is_pk {
+        TxError::Fail(Error::InvalidInput(format!(
+            "a job with id {id} already exists"
+        )))
+    } else {
+        TxError::Sql(e)
+    }
+}
+
+pub(crate) fn get(conn: &Connection, id: &str) -> TxResult<Option<Job>> {
+    Ok(conn
+        .prepare_cached(GET)?
+        .query_row([id], job_from_row)
+        .optional()?)
+}
+
+pub(crate) fn list(conn: &Connection, filter: &JobFilter) -> TxResult<Vec<Job>> {
+    let limit = rows::sql_limit(filter.limit);
+    let offset = i64::from(filter.offset);
+    let q = filter.queue.as_deref();
+    let t = filter.task_name.as_deref();
+    let jobs = match filter.status {
+        Some(status) => conn
+            .prepare_cached(LIST_BY_STATUS)?
+            .query_map(params![q, t, limit, offset, status.as_str()], job_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        None => conn
+            .prepare_cached(LIST)?
+            .query_map(params![q, t, limit, offset], job_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+    };
+    Ok(jobs)
+}
+
+pub(crate) fn stats(conn: &Connection) -> TxResult<Stats> {
+    let mut stmt = conn.prepare_cached(STATS)?;
+    let mut rows = stmt.query([])?;
+    let mut stats = Stats::default();
+    while let Some(row) = rows.next()? {
+        let count: i64 = row.get(1)?;
+        stats.add(rows::state_at(row, 0)?, u64::try_from(count).unwrap_or(0));
+    }
+    Ok(stats)
+}
+
+pub(crate) fn errors(conn: &Connection, job_id: &str) -> TxResult<Vec<JobErrorRecord>> {
+    Ok(conn
+        .prepare_cached(ERRORS)?
+        .query_map([job_id], job_error_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn cancel(conn: &Connection, id: &str, now: i64) -> TxResult<bool> {
+    Ok(conn.prepare_cached(CANCEL)?.execute(params![id, now])? == 1)
+}
+
+pub(crate) fn purge_completed(conn: &Connection, before: i64) -> TxResult<u64> {
+    conn.prepare_cached(PURGE_ERRORS)?.execute([before])?;
+    let n = conn.prepare_cached(PURGE_JOBS)?.execute([before])?;
+    Ok(n as u64)
+}

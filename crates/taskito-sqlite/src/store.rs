@@ -1,0 +1,197 @@
+//! [`SqliteStore`]: the connections, the transaction discipline, and the
+//! [`Store`] methods mapped onto the statement modules.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+use taskito_core::{
+    ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
+    Result, Stats, Store, WorkerInfo,
+};
+
+use crate::busy::{self, TxResult};
+use crate::connection::{self, Role};
+use crate::file_identity::FileIdentity;
+use crate::pool::ReaderPool;
+use crate::{claim, dead, errors, finish, jobs, migrations, workers, SqliteOptions};
+
+/// Readers beyond the writer: enough for a dashboard, result polling and the
+/// engine's own reads to proceed side by side on a small machine.
+const READERS: usize = 3;
+
+/// A taskito store in one SQLite file, shareable between threads (it is `Sync`)
+/// and between processes that open the same path.
+pub struct SqliteStore {
+    path: PathBuf,
+    file: FileIdentity,
+    budget: Duration,
+    /// The only connection that writes. Every write is one `BEGIN IMMEDIATE`
+    /// transaction, so a transaction never has to upgrade a read lock to a
+    /// write lock (which is where "database is locked" comes from).
+    writer: Mutex<Connection>,
+    readers: ReaderPool,
+    /// Only ever asked `PRAGMA data_version`, which changes when a connection
+    /// other than this one commits (our own writer included).
+    marker: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory if needed) the database at `path`
+    /// and brings its schema up to date.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for `":memory:"` or an empty path (every
+    /// connection of every process must see the same database),
+    /// [`Error::Corrupt`] for a file that is not a database, and the other
+    /// storage errors when the file cannot be opened or written.
+    pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        let path = path.as_ref();
+        if path.as_os_str() == ":memory:" || path.as_os_str().is_empty() {
+            return Err(Error::InvalidInput(
+                "an in-memory SQLite database cannot be shared between the worker and producers; use a file path"
+                    .to_owned(),
+            ));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| errors::from_io(&e, dir))?;
+        }
+        let mut writer = connection::open(path, &options, Role::Writer)?;
+        let file = FileIdentity::of(path)?;
+        migrations::apply(&mut writer, path, &options)?;
+        let marker = connection::open(path, &options, Role::Reader)?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            budget: Duration::from_millis(options.busy_wait_ms),
+            writer: Mutex::new(writer),
+            readers: ReaderPool::new(path.to_owned(), options, READERS),
+            marker: Mutex::new(marker),
+        })
+    }
+
+    /// The database file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `op` in one `BEGIN IMMEDIATE` transaction on the writer, rerun from
+    /// the start while other processes hold the lock.
+    fn write<T>(&self, mut op: impl FnMut(&Connection) -> TxResult<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        self.file.check()?;
+        busy::with_retry(&self.path, self.budget, || {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = op(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+
+    /// Runs `op` on a pooled reader; a single statement reads one snapshot.
+    fn read<T>(&self, mut op: impl FnMut(&Connection) -> TxResult<T>) -> Result<T> {
+        let conn = self.readers.get()?;
+        busy::with_retry(&self.path, self.budget, || op(&conn))
+    }
+}
+
+/// A panic while a connection was borrowed leaves it usable: its transaction
+/// was rolled back when the `Transaction` was dropped.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store for SqliteStore {
+    fn job_insert_many(&self, new: &[NewJob]) -> Result<Vec<String>> {
+        if new.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| jobs::insert_many(tx, new))
+    }
+
+    fn job_get(&self, id: &str) -> Result<Option<Job>> {
+        self.read(|c| jobs::get(c, id))
+    }
+
+    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        self.read(|c| jobs::list(c, filter))
+    }
+
+    fn job_stats(&self) -> Result<Stats> {
+        self.read(jobs::stats)
+    }
+
+    fn job_errors(&self, job_id: &str) -> Result<Vec<JobErrorRecord>> {
+        self.read(|c| jobs::errors(c, job_id))
+    }
+
+    fn job_cancel(&self, id: &str, now: i64) -> Result<bool> {
+        self.write(|tx| jobs::cancel(tx, id, now))
+    }
+
+    fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
+        if req.limit == 0 || req.queues.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| claim::claim(tx, req))
+    }
+
+    fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
+        if outcomes.is_empty() {
+            return Ok(FinishReport::default());
+        }
+        self.write(|tx| finish::finish_many(tx, outcomes, now))
+    }
+
+    fn job_rescue_expired(&self, now: i64) -> Result<u64> {
+        self.write(|tx| finish::rescue_expired(tx, now))
+    }
+
+    fn job_purge_completed(&self, before: i64) -> Result<u64> {
+        self.write(|tx| jobs::purge_completed(tx, before))
+    }
+
+    fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>> {
+        self.read(|c| dead::list(c, limit, offset))
+    }
+
+    fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String> {
+        self.write(|tx| dead::retry(tx, dead_id, now))
+    }
+
+    fn dead_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx| dead::purge(tx, before))
+    }
+
+    fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
+        self.write(|tx| workers::heartbeat(tx, worker, lease_until))
+    }
+
+    fn worker_unregister(&self, worker_id: &str) -> Result<()> {
+        self.write(|tx| workers::unregister(tx, worker_id))
+    }
+
+    fn worker_list(&self) -> Result<Vec<WorkerInfo>> {
+        self.read(workers::list)
+    }
+
+    fn change_marker(&self) -> Result<u64> {
+        let conn = lock(&self.marker);
+        busy::with_retry(&self.path, self.budget, || {
+            let version: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
+            // data_version is a small positive counter.
+            Ok(u64::try_from(version).unwrap_or_default())
+        })
+    }
+}
