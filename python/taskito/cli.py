@@ -85,15 +85,16 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     queue = load_queue(args.app)
     stats = queue.stats()
-    width = max(len(key) for key in stats) + 2
-    digits = max(len(str(sum(stats.values()))), 5)
-    rule = "-" * (width + digits)
-    print("taskito queue statistics")
+    title = "taskito queue statistics"
+    total = sum(stats.values())
+    width = max(len(title), max(len(key) for key in stats) + 2 + len(str(total)))
+    rule = "-" * width
+    print(title)
     print(rule)
-    for key, value in stats.items():
-        print(f"{key:<{width}}{value:>{digits}}")
-    print(rule)
-    print(f"{'total':<{width}}{sum(stats.values()):>{digits}}")
+    for key, value in [*stats.items(), ("total", total)]:
+        if key == "total":
+            print(rule)
+        print(f"{key}{value:>{width - len(key)}}")
     return 0
 
 

@@ -173,8 +173,19 @@ class Queue:
         in seconds. ``retry_on``/``dont_retry_on`` list exception classes:
         ``dont_retry_on`` wins, and a non-empty ``retry_on`` retries only those.
         """
-        if callable(name):
-            return self.task()(name)
+        if callable(name):  # used bare: @queue.task
+            return self.task(
+                None,
+                max_retries,
+                retry_backoff,
+                timeout,
+                priority,
+                queue,
+                retry_on,
+                dont_retry_on,
+                soft_timeout,
+                middleware,
+            )(name)
         retry = exception_types("retry_on", retry_on)
         dont_retry = exception_types("dont_retry_on", dont_retry_on)
         task_middleware = tuple(middleware or ())

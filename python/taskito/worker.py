@@ -182,6 +182,12 @@ def _banner(queue: Queue, queues: list[str], threads: int) -> None:
         _say(f"[taskito]   . {config.name} ({config.queue})")
 
 
+def _restore(previous: dict[signal.Signals, SignalHandler]) -> None:
+    for sig, handler in previous.items():
+        if handler is not None:  # None: a handler not installed from Python; leave it
+            signal.signal(sig, handler)
+
+
 def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
     """Run a worker until it stops; see :meth:`taskito.Queue.run_worker`."""
     names = resolve_queues(queue, queues)
@@ -217,8 +223,7 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
                 announced = True
                 _say(SHUTDOWN_LINE)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _restore(previous)
     if not announced and worker.shutting_down:
         _say(SHUTDOWN_LINE)
     _say("[taskito] Worker stopped.")
@@ -257,9 +262,9 @@ async def arun_worker(queue: Queue, queues: Sequence[str] | None = None) -> None
             queue._inner.request_shutdown()
             raise
     finally:
-        for sig, handler in previous.items():
+        for sig in previous:
             loop.remove_signal_handler(sig)
-            signal.signal(sig, handler)
+        _restore(previous)
 
 
 __all__ = ["make_run_job", "resolve_queues", "run_worker"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -230,3 +233,18 @@ def test_purge_completed(queue: Queue, start_worker: StartWorker) -> None:
     # "older than 0 s" excludes a job completed in this very millisecond
     wait_for(lambda: queue.purge_completed(older_than=0) == 1, 5, what="the purge")
     assert queue.get_job(job.id) is None
+
+
+def test_ctrl_c_interrupts_a_result_wait_on_the_main_thread(queue: Queue) -> None:
+    @queue.task()
+    def never_run() -> None:
+        pass
+
+    job = never_run.delay()  # no worker: the wait would last the whole timeout
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        job.result(timeout=30)
+    assert time.monotonic() - started < 2
+    timer.join()
