@@ -24,6 +24,19 @@ const READERS: usize = 3;
 
 /// A taskito store in one SQLite file, shareable between threads (it is `Sync`)
 /// and between processes that open the same path.
+///
+/// Where the [`Store`] docs leave room, this store:
+/// - reads a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) as "no limit";
+/// - fails pending jobs whose `expires_at` has passed at the next claim (any
+///   queue), with status `failed` and error "expired before it could run";
+///   a job may still start at exactly its `expires_at`;
+/// - never shortens a lease in [`Store::worker_heartbeat`];
+/// - keeps `retry_count` unchanged on a `Dead` outcome (the dead letter records
+///   the retries spent before it);
+/// - refuses a job id that already exists with [`Error::InvalidInput`] (the
+///   whole batch is rolled back);
+/// - refuses every write with [`Error::ReadOnly`] once the file was deleted or
+///   replaced behind its back.
 pub struct SqliteStore {
     path: PathBuf,
     file: FileIdentity,
@@ -59,20 +72,23 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(|e| errors::from_io(&e, dir))?;
         }
         let mut writer = connection::open(path, &options, Role::Writer)?;
-        let file = FileIdentity::of(path)?;
-        migrations::apply(&mut writer, path, &options)?;
-        let marker = connection::open(path, &options, Role::Reader)?;
+        // Readers open later; an absolute path keeps them on this file even if
+        // the process changes its working directory in between.
+        let path = std::fs::canonicalize(path).map_err(|e| errors::from_io(&e, path))?;
+        let file = FileIdentity::of(&path)?;
+        migrations::apply(&mut writer, &path, &options)?;
+        let marker = connection::open(&path, &options, Role::Reader)?;
         Ok(Self {
-            path: path.to_owned(),
             file,
             budget: Duration::from_millis(options.busy_wait_ms),
             writer: Mutex::new(writer),
-            readers: ReaderPool::new(path.to_owned(), options, READERS),
+            readers: ReaderPool::new(path.clone(), options, READERS),
             marker: Mutex::new(marker),
+            path,
         })
     }
 
-    /// The database file.
+    /// The database file, as an absolute path.
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
@@ -189,7 +205,9 @@ impl Store for SqliteStore {
     fn change_marker(&self) -> Result<u64> {
         let conn = lock(&self.marker);
         busy::with_retry(&self.path, self.budget, || {
-            let version: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
+            let version: i64 = conn
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
             // data_version is a small positive counter.
             Ok(u64::try_from(version).unwrap_or_default())
         })

@@ -21,3 +21,9 @@ impl Backend for TempSqlite {
 }
 
 taskito_core::store_conformance_tests!(TempSqlite);
+
+/// `run_all` (for backends that prefer one test) runs the same checks.
+#[test]
+fn run_all_passes_on_sqlite() {
+    taskito_core::conformance::run_all::<TempSqlite>();
+}

@@ -51,7 +51,7 @@ fn missing_parent_directories_are_created_and_defaults_are_sane() {
     let path = dir.path().join("a/b/c/taskito.db");
     let store = open(&path);
     assert!(path.exists());
-    assert_eq!(store.path(), path);
+    assert_eq!(store.path(), path.canonicalize().expect("absolute path"));
     let defaults = SqliteOptions::default();
     assert_eq!((defaults.durable, defaults.busy_wait_ms), (false, 60_000));
     let conn = Connection::open(&path).expect("raw");
