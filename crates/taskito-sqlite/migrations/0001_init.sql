@@ -35,8 +35,10 @@ CREATE TABLE jobs (
 ) STRICT;
 
 -- The claim walks this index in claim order and stops after LIMIT rows, so
--- finished rows and the size of the backlog do not slow it down.
-CREATE INDEX jobs_ready ON jobs (priority DESC, scheduled_at, id)
+-- finished rows and the size of the backlog do not slow it down. `queue` is
+-- carried along (not sorted on) so that skipping ready jobs of queues the
+-- worker does not serve reads only the index, never the table.
+CREATE INDEX jobs_ready ON jobs (priority DESC, scheduled_at, id, queue)
     WHERE status = 'pending';
 
 -- Running jobs are few (one per busy worker slot): heartbeat finds a worker's

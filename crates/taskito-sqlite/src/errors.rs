@@ -14,6 +14,15 @@ pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// An insert hit an existing primary key (a job id used twice).
+pub(crate) fn is_primary_key_conflict(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
 /// Maps an SQLite failure on the database at `path` to the core error kinds the
 /// engine and the Python binding know how to report.
 pub(crate) fn to_core(e: &rusqlite::Error, path: &Path) -> Error {

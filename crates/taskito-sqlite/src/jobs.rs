@@ -1,9 +1,10 @@
 //! Inserting, reading, listing, cancelling and purging jobs.
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, Stats};
 
 use crate::busy::{TxError, TxResult};
+use crate::errors;
 use crate::rows::{self, job_error_from_row, job_from_row};
 
 const INSERT: &str = include_str!("../queries/job_insert.sql");
@@ -65,13 +66,7 @@ fn live_holder(conn: &Connection, job: &NewJob) -> TxResult<String> {
 }
 
 fn duplicate_id(e: rusqlite::Error, id: &str) -> TxError {
-    let is_pk = matches!(
-        &e,
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == ErrorCode::ConstraintViolation
-                && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    );
-    if is_pk {
+    if errors::is_primary_key_conflict(&e) {
         TxError::Fail(Error::InvalidInput(format!(
             "a job with id {id} already exists"
         )))

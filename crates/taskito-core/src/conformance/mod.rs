@@ -2,7 +2,7 @@
 //! itself (feature `conformance`).
 //!
 //! A backend's test file implements [`Backend`] (how to make an empty database
-//! and open stores on it) and expands [`store_conformance_tests!`], which
+//! and open stores on it) and expands [`store_conformance_tests!`](crate::store_conformance_tests), which
 //! generates one `#[test]` per check. [`run_all`] runs them all in one call.
 //! Checks pass explicit times (`now`) and never sleep; they panic on the first
 //! behaviour that differs from the [`Store`] docs.
