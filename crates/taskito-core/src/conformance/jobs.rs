@@ -279,7 +279,14 @@ pub fn unique_key_maps_to_the_live_job(store: &dyn Store) {
         unique_key: Some(key.to_owned()),
         ..new_job("u", "t")
     };
-    let first = insert_one(store, keyed("k"));
+    // Highest priority, so the claim below takes it.
+    let first = insert_one(
+        store,
+        NewJob {
+            priority: 1,
+            ..keyed("k")
+        },
+    );
     let dup = keyed("k");
     assert_eq!(insert_one(store, dup.clone()), first, "pending holder");
     assert_eq!(
