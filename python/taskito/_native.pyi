@@ -4,10 +4,24 @@ Everything here is thin: storage and scheduling decisions live in Rust crates,
 user-facing behaviour lives in the Python package. Times are Unix milliseconds.
 """
 
-from typing import Callable
+from typing import Callable, final
+
+from typing_extensions import Self
+
+__all__ = [
+    "OUTCOME_CANCELLED",
+    "OUTCOME_FAIL",
+    "OUTCOME_RETRY",
+    "OUTCOME_SUCCESS",
+    "JobRecord",
+    "NativeQueue",
+    "NativeWorker",
+    "__version__",
+]
 
 __version__: str
 
+@final
 class JobRecord:
     """A snapshot of one stored job."""
 
@@ -66,8 +80,9 @@ OUTCOME_RETRY: int  # value: error text; retried while the retry budget lasts
 OUTCOME_FAIL: int  # value: error text; dead-lettered at once
 OUTCOME_CANCELLED: int  # value: error text; the job ends cancelled
 
-RunJob = Callable[[JobRecord], tuple[int, object | None]]
+_RunJob = Callable[[JobRecord], tuple[int, object | None]]
 
+@final
 class NativeWorker:
     """A running worker: scheduler, worker threads, result handler and heartbeat."""
 
@@ -80,10 +95,11 @@ class NativeWorker:
     def request_shutdown(self) -> None:
         """Stop claiming, let running jobs finish within the grace period, release the rest."""
 
+@final
 class NativeQueue:
     """One store (a SQLite file) plus the wake-up channel to this process's workers."""
 
-    def __init__(self, db_path: str, *, durable: bool = False) -> None: ...
+    def __new__(cls, db_path: str, *, durable: bool = False) -> Self: ...
     @property
     def db_path(self) -> str: ...
     def enqueue(
@@ -147,7 +163,7 @@ class NativeQueue:
         """Dicts {worker_id, hostname, pid, queues, threads, started_at, last_heartbeat}."""
     def start_worker(
         self,
-        run_job: RunJob,
+        run_job: _RunJob,
         queues: list[str],
         threads: int,
         *,

@@ -56,15 +56,20 @@ pub(crate) fn spawn(
         .collect()
 }
 
-fn work(jobs: &Receiver<Job>, results: &Sender<Finished>, executor: &dyn Executor, shared: &Shared) {
+fn work(
+    jobs: &Receiver<Job>,
+    results: &Sender<Finished>,
+    executor: &dyn Executor,
+    shared: &Shared,
+) {
     while let Ok(job) = jobs.recv() {
         let info = AttemptInfo::of(&job);
         let message = if shared.shutdown.is_requested() {
             Finished::Released(info)
         } else {
             shared.running.insert(&job.id, job.attempt);
-            let result = catch_unwind(AssertUnwindSafe(|| executor.execute(&job)))
-                .unwrap_or_else(|_| {
+            let result =
+                catch_unwind(AssertUnwindSafe(|| executor.execute(&job))).unwrap_or_else(|_| {
                     ExecResult::Retry("the worker thread panicked while running the job".into())
                 });
             shared.running.remove(&job.id);

@@ -92,7 +92,12 @@ pub(crate) fn run(
                     attempt: info.attempt,
                 }),
                 Finished::Ran(info, result) => {
-                    batch.push(decide_outcome(&info, result, clock.now_ms(), fastrand::f64()));
+                    batch.push(decide_outcome(
+                        &info,
+                        result,
+                        clock.now_ms(),
+                        fastrand::f64(),
+                    ));
                 }
             }
             if !stop && batch.len() < max_batch {

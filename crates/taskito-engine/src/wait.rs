@@ -10,7 +10,11 @@ const MARKER_EVERY: Duration = Duration::from_micros(500);
 /// Waits until the job is in a terminal state or `timeout` passes, and returns its
 /// latest snapshot (`None` for an unknown id). Re-reads the row only when some
 /// commit happened, so a waiter costs one cheap marker read per half millisecond.
-pub fn wait_for_terminal(store: &dyn Store, job_id: &str, timeout: Duration) -> Result<Option<Job>> {
+pub fn wait_for_terminal(
+    store: &dyn Store,
+    job_id: &str,
+    timeout: Duration,
+) -> Result<Option<Job>> {
     let deadline = Instant::now() + timeout;
     let mut marker = store.change_marker()?;
     loop {

@@ -182,7 +182,9 @@ fn supervise(
 ) {
     match spawn_threads(store, executor, clock, config, shared, info) {
         Ok(threads) => drain_and_stop(config, shared, threads),
-        Err(e) => shared.fail(&Error::Storage(format!("could not start worker threads: {e}"))),
+        Err(e) => shared.fail(&Error::Storage(format!(
+            "could not start worker threads: {e}"
+        ))),
     }
     let _ = store.worker_unregister(&config.worker_id);
     shared.shutdown.mark_stopped();
@@ -206,7 +208,9 @@ fn spawn_threads(
         let max = config.max_commit_batch;
         std::thread::Builder::new()
             .name("taskito-results".into())
-            .spawn(move || results::run(&results_rx, store.as_ref(), clock.as_ref(), &shared, max))?
+            .spawn(move || {
+                results::run(&results_rx, store.as_ref(), clock.as_ref(), &shared, max)
+            })?
     };
     let heartbeat = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
@@ -214,7 +218,15 @@ fn spawn_threads(
         std::thread::Builder::new()
             .name("taskito-heartbeat".into())
             .spawn(move || {
-                heartbeat::run(&heartbeat_rx, store.as_ref(), clock.as_ref(), &shared, info, lease, every);
+                heartbeat::run(
+                    &heartbeat_rx,
+                    store.as_ref(),
+                    clock.as_ref(),
+                    &shared,
+                    info,
+                    lease,
+                    every,
+                );
             })?
     };
     let scheduler = {
@@ -234,7 +246,9 @@ fn spawn_threads(
                         &config,
                         jobs_tx,
                     )),
-                    Err(e) => shared.fail(&Error::Storage(format!("could not start the scheduler: {e}"))),
+                    Err(e) => shared.fail(&Error::Storage(format!(
+                        "could not start the scheduler: {e}"
+                    ))),
                 }
             })?
     };
@@ -252,7 +266,11 @@ fn spawn_threads(
 /// grace period, give back whatever did not start or did not finish (no retry
 /// spent), write the last outcomes, then stop the heartbeat.
 fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
-    while shared.shutdown.wait_change(Phase::Running, Duration::from_secs(3600)) == Phase::Running {}
+    while shared
+        .shutdown
+        .wait_change(Phase::Running, Duration::from_secs(3600))
+        == Phase::Running
+    {}
     shared.wake.notify();
     let _ = t.scheduler.join();
     let deadline = Instant::now() + Duration::from_millis(config.grace_ms);

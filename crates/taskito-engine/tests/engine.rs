@@ -65,8 +65,15 @@ fn start(
 ) -> WorkerHandle {
     let mut config = WorkerConfig::new("w-test", vec!["default".into()], threads);
     tweak(&mut config);
-    Worker::start(store, exec, clock, config, Arc::new(Wake::new()), Arc::new(Shutdown::new()))
-        .expect("worker starts")
+    Worker::start(
+        store,
+        exec,
+        clock,
+        config,
+        Arc::new(Wake::new()),
+        Arc::new(Shutdown::new()),
+    )
+    .expect("worker starts")
 }
 
 fn job(name: &str, priority: i32, scheduled_at: i64, now: i64) -> NewJob {
@@ -85,11 +92,21 @@ fn runs_every_job_once_and_stores_results() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(sqlite(&dir));
     let now = SystemClock.now_ms();
-    let jobs: Vec<NewJob> = (0..300).map(|i| job(&format!("t{i}"), 0, now, now)).collect();
+    let jobs: Vec<NewJob> = (0..300)
+        .map(|i| job(&format!("t{i}"), 0, now, now))
+        .collect();
     let ids = store.job_insert_many(&jobs).unwrap();
     let exec = Arc::new(Recorder::default());
-    let worker = start(Arc::clone(&store), Arc::clone(&exec), Arc::new(SystemClock), 4, |_| {});
-    wait_for("all jobs complete", LONG, || store.job_stats().unwrap().complete == 300);
+    let worker = start(
+        Arc::clone(&store),
+        Arc::clone(&exec),
+        Arc::new(SystemClock),
+        4,
+        |_| {},
+    );
+    wait_for("all jobs complete", LONG, || {
+        store.job_stats().unwrap().complete == 300
+    });
     let mut ran = exec.ran();
     ran.sort();
     let mut expected = ids.clone();
@@ -99,7 +116,10 @@ fn runs_every_job_once_and_stores_results() {
     assert_eq!(done.result.as_deref(), Some(b"t7".as_slice()));
     worker.request_shutdown();
     assert!(worker.wait(LONG));
-    assert!(store.worker_list().unwrap().is_empty(), "worker unregistered at stop");
+    assert!(
+        store.worker_list().unwrap().is_empty(),
+        "worker unregistered at stop"
+    );
 }
 
 #[test]
@@ -116,13 +136,29 @@ fn claims_by_priority_then_schedule_and_waits_for_delayed_jobs() {
         job("mid", 2, now - 50, now),
     ];
     let ids = store.job_insert_many(&jobs).unwrap();
-    let by_id: HashMap<String, &str> = ids.iter().cloned().zip(jobs.iter().map(|j| j.task_name.as_str())).collect();
+    let by_id: HashMap<String, &str> = ids
+        .iter()
+        .cloned()
+        .zip(jobs.iter().map(|j| j.task_name.as_str()))
+        .collect();
     let exec = Arc::new(Recorder::default());
-    let worker = start(Arc::clone(&store), Arc::clone(&exec), clock.clone(), 1, |_| {});
-    wait_for("ready jobs done", LONG, || store.job_stats().unwrap().complete == 4);
+    let worker = start(
+        Arc::clone(&store),
+        Arc::clone(&exec),
+        clock.clone(),
+        1,
+        |_| {},
+    );
+    wait_for("ready jobs done", LONG, || {
+        store.job_stats().unwrap().complete == 4
+    });
     let order: Vec<&str> = exec.ran().iter().map(|id| by_id[id]).collect();
     assert_eq!(order, ["high-early", "high-late", "mid", "low-early"]);
-    assert_eq!(status(store.as_ref(), &ids[3]), JobState::Pending, "future job not run early");
+    assert_eq!(
+        status(store.as_ref(), &ids[3]),
+        JobState::Pending,
+        "future job not run early"
+    );
     clock.advance(60_000);
     wait_for("delayed job runs once its time comes", LONG, || {
         status(store.as_ref(), &ids[3]) == JobState::Complete
@@ -141,14 +177,29 @@ fn claims_up_to_free_slots_in_one_batch_and_commits_results_in_batches() {
     store.job_insert_many(&jobs).unwrap();
     let exec = Arc::new(Recorder::default());
     exec.close_gate();
-    let worker = start(Arc::clone(&store), Arc::clone(&exec), Arc::new(SystemClock), 8, |_| {});
+    let worker = start(
+        Arc::clone(&store),
+        Arc::clone(&exec),
+        Arc::new(SystemClock),
+        8,
+        |_| {},
+    );
     wait_for("8 jobs started", LONG, || exec.ran().len() == 8);
-    assert_eq!(counting.claim_sizes.lock().unwrap().first(), Some(&8), "one claim of 8");
+    assert_eq!(
+        counting.claim_sizes.lock().unwrap().first(),
+        Some(&8),
+        "one claim of 8"
+    );
     exec.open_gate();
-    wait_for("all complete", LONG, || store.job_stats().unwrap().complete == 8);
+    wait_for("all complete", LONG, || {
+        store.job_stats().unwrap().complete == 8
+    });
     let sizes = counting.finish_sizes.lock().unwrap().clone();
     assert_eq!(sizes.iter().sum::<usize>(), 8);
-    assert!(sizes.iter().any(|&n| n > 1), "results were group-committed: {sizes:?}");
+    assert!(
+        sizes.iter().any(|&n| n > 1),
+        "results were group-committed: {sizes:?}"
+    );
     worker.request_shutdown();
     assert!(worker.wait(LONG));
 }
@@ -164,7 +215,13 @@ fn retries_back_off_exponentially_on_the_injected_clock_then_dead_letter() {
     let id = store.job_insert_many(&[j]).unwrap().remove(0);
     let exec = Arc::new(Recorder::default());
     exec.fail_first.lock().unwrap().insert("flaky".into(), 10);
-    let worker = start(Arc::clone(&store), Arc::clone(&exec), clock.clone(), 1, |_| {});
+    let worker = start(
+        Arc::clone(&store),
+        Arc::clone(&exec),
+        clock.clone(),
+        1,
+        |_| {},
+    );
 
     let scheduled_after = |failures: i32| {
         wait_for("a failed attempt is recorded", LONG, || {
@@ -175,13 +232,21 @@ fn retries_back_off_exponentially_on_the_injected_clock_then_dead_letter() {
         job.scheduled_at - clock.now_ms()
     };
     let first = scheduled_after(1);
-    assert!((750..=1_000).contains(&first), "first retry after ~1 s, got {first} ms");
+    assert!(
+        (750..=1_000).contains(&first),
+        "first retry after ~1 s, got {first} ms"
+    );
     assert_eq!(exec.ran().len(), 1, "not retried before its time");
     clock.advance(first);
     let second = scheduled_after(2);
-    assert!((1_500..=2_000).contains(&second), "second retry after ~2 s, got {second} ms");
+    assert!(
+        (1_500..=2_000).contains(&second),
+        "second retry after ~2 s, got {second} ms"
+    );
     clock.advance(second);
-    wait_for("dead after the last retry", LONG, || status(store.as_ref(), &id) == JobState::Dead);
+    wait_for("dead after the last retry", LONG, || {
+        status(store.as_ref(), &id) == JobState::Dead
+    });
     assert_eq!(exec.ran().len(), 3);
     assert_eq!(store.job_errors(&id).unwrap().len(), 3);
     assert_eq!(store.dead_list(10, 0).unwrap()[0].original_job_id, id);
@@ -198,18 +263,36 @@ fn graceful_stop_finishes_running_jobs_and_releases_the_rest_unspent() {
     store.job_insert_many(&jobs).unwrap();
     let exec = Arc::new(Recorder::default());
     exec.close_gate();
-    let worker = start(Arc::clone(&store), Arc::clone(&exec), Arc::new(SystemClock), 2, |c| {
-        c.prefetch = 2;
-    });
+    let worker = start(
+        Arc::clone(&store),
+        Arc::clone(&exec),
+        Arc::new(SystemClock),
+        2,
+        |c| {
+            c.prefetch = 2;
+        },
+    );
     wait_for("2 running", LONG, || exec.ran().len() == 2);
-    wait_for("2 more claimed ahead", LONG, || store.job_stats().unwrap().running == 4);
+    wait_for("2 more claimed ahead", LONG, || {
+        store.job_stats().unwrap().running == 4
+    });
     worker.request_shutdown();
-    assert!(!worker.wait(Duration::from_millis(50)), "waits for running jobs");
+    assert!(
+        !worker.wait(Duration::from_millis(50)),
+        "waits for running jobs"
+    );
     exec.open_gate();
     assert!(worker.wait(LONG));
     let stats = store.job_stats().unwrap();
     assert_eq!((stats.complete, stats.pending, stats.running), (2, 4, 0));
-    for j in store.job_list(&taskito_core::JobFilter { status: Some(JobState::Pending), limit: 10, ..Default::default() }).unwrap() {
+    for j in store
+        .job_list(&taskito_core::JobFilter {
+            status: Some(JobState::Pending),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+    {
         assert_eq!(j.retry_count, 0, "released job spent no retry");
         assert!(j.lease_owner.is_none());
     }
@@ -220,19 +303,33 @@ fn stop_after_grace_releases_a_stuck_job() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(sqlite(&dir));
     let now = SystemClock.now_ms();
-    let id = store.job_insert_many(&[job("stuck", 0, now, now)]).unwrap().remove(0);
+    let id = store
+        .job_insert_many(&[job("stuck", 0, now, now)])
+        .unwrap()
+        .remove(0);
     let exec = Arc::new(Recorder::default());
     exec.close_gate();
-    let worker = start(Arc::clone(&store), Arc::clone(&exec), Arc::new(SystemClock), 1, |c| {
-        c.grace_ms = 200;
-    });
+    let worker = start(
+        Arc::clone(&store),
+        Arc::clone(&exec),
+        Arc::new(SystemClock),
+        1,
+        |c| {
+            c.grace_ms = 200;
+        },
+    );
     wait_for("job running", LONG, || exec.ran().len() == 1);
     worker.request_shutdown();
-    assert!(worker.wait(Duration::from_secs(5)), "stops after the grace period");
+    assert!(
+        worker.wait(Duration::from_secs(5)),
+        "stops after the grace period"
+    );
     let job = store.job_get(&id).unwrap().unwrap();
     assert_eq!((job.status, job.retry_count), (JobState::Pending, 0));
     exec.open_gate();
     // The late finish of the released attempt changes nothing: the job stays pending.
-    wait_for("the stuck attempt returns", LONG, || *exec.finished.lock().unwrap() == 1);
+    wait_for("the stuck attempt returns", LONG, || {
+        *exec.finished.lock().unwrap() == 1
+    });
     assert_eq!(status(store.as_ref(), &id), JobState::Pending);
 }

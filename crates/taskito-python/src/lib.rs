@@ -1,1 +1,24 @@
+//! `taskito._native`: the thin PyO3 layer. It converts arguments, releases and
+//! re-takes the GIL, and maps errors; every decision lives in the Rust crates or in
+//! the Python package.
 
+mod errors;
+mod executor;
+mod queue;
+mod record;
+mod worker;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("OUTCOME_SUCCESS", executor::OUTCOME_SUCCESS)?;
+    m.add("OUTCOME_RETRY", executor::OUTCOME_RETRY)?;
+    m.add("OUTCOME_FAIL", executor::OUTCOME_FAIL)?;
+    m.add("OUTCOME_CANCELLED", executor::OUTCOME_CANCELLED)?;
+    m.add_class::<record::JobRecord>()?;
+    m.add_class::<queue::NativeQueue>()?;
+    m.add_class::<worker::NativeWorker>()?;
+    Ok(())
+}

@@ -1,0 +1,370 @@
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use taskito_core::{new_job_id, Clock, JobFilter, JobState, NewJob, Store, SystemClock};
+use taskito_engine::{wait_for_terminal, Phase, Shutdown, Wake, Worker, WorkerConfig};
+use taskito_sqlite::{SqliteOptions, SqliteStore};
+
+use crate::errors::{raise, IntoPyResult};
+use crate::executor::PyExecutor;
+use crate::record::{dead_dict, error_dict, stats_dict, worker_dict, JobRecord};
+use crate::worker::NativeWorker;
+
+/// One store plus the wake-up line to this process's worker.
+#[pyclass(frozen, module = "taskito._native")]
+pub struct NativeQueue {
+    store: Arc<dyn Store>,
+    db_path: String,
+    wake: Arc<Wake>,
+    control: Mutex<StopControl>,
+}
+
+/// The stop signal of this queue's worker. A stop asked for while no worker runs
+/// is kept for the next worker to start, which then stops at once.
+struct StopControl {
+    shutdown: Arc<Shutdown>,
+    /// Whether a worker was started with `shutdown`.
+    taken: bool,
+}
+
+impl StopControl {
+    fn for_new_worker(&mut self) -> Arc<Shutdown> {
+        let pending_stop = !self.taken && self.shutdown.is_requested();
+        if !pending_stop {
+            self.shutdown = Arc::new(Shutdown::new());
+        }
+        self.taken = true;
+        Arc::clone(&self.shutdown)
+    }
+
+    fn request(&mut self) {
+        if self.taken && self.shutdown.phase() == Phase::Stopped {
+            self.shutdown = Arc::new(Shutdown::new());
+            self.taken = false;
+        }
+        self.shutdown.request();
+    }
+}
+
+/// Options shared by `enqueue` and `enqueue_many`.
+struct JobOptions<'a> {
+    queue: &'a str,
+    priority: i32,
+    delay_ms: i64,
+    max_retries: i32,
+    backoff_ms: i64,
+    timeout_ms: i64,
+    metadata: Option<&'a str>,
+    expires_ms: Option<i64>,
+    result_ttl_ms: Option<i64>,
+}
+
+impl JobOptions<'_> {
+    fn build(
+        &self,
+        task_name: &str,
+        payload: Vec<u8>,
+        unique_key: Option<String>,
+        now: i64,
+    ) -> NewJob {
+        NewJob {
+            id: new_job_id(),
+            queue: self.queue.to_owned(),
+            task_name: task_name.to_owned(),
+            payload,
+            priority: self.priority,
+            created_at: now,
+            scheduled_at: now + self.delay_ms.max(0),
+            max_retries: self.max_retries.max(0),
+            backoff_ms: self.backoff_ms.max(0),
+            timeout_ms: self.timeout_ms,
+            unique_key,
+            metadata: self.metadata.map(str::to_owned),
+            expires_at: self.expires_ms.map(|ms| now + ms),
+            result_ttl_ms: self.result_ttl_ms,
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemClock.now_ms()
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn seconds_to_ms(seconds: f64) -> i64 {
+    (seconds * 1000.0) as i64
+}
+
+impl NativeQueue {
+    fn control(&self) -> std::sync::MutexGuard<'_, StopControl> {
+        self.control.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[pymethods]
+impl NativeQueue {
+    #[new]
+    #[pyo3(signature = (db_path, *, durable = false))]
+    fn new(py: Python<'_>, db_path: String, durable: bool) -> PyResult<Self> {
+        let options = SqliteOptions {
+            durable,
+            ..SqliteOptions::default()
+        };
+        let store = py.detach(|| SqliteStore::open(&db_path, options)).py()?;
+        Ok(Self {
+            store: Arc::new(store),
+            db_path,
+            wake: Arc::new(Wake::new()),
+            control: Mutex::new(StopControl {
+                shutdown: Arc::new(Shutdown::new()),
+                taken: false,
+            }),
+        })
+    }
+
+    #[getter]
+    fn db_path(&self) -> &str {
+        &self.db_path
+    }
+
+    #[pyo3(signature = (task_name, payload, *, queue, priority, delay_ms, max_retries, backoff_ms,
+        timeout_ms, unique_key = None, metadata = None, expires_ms = None, result_ttl_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn enqueue(
+        &self,
+        py: Python<'_>,
+        task_name: &str,
+        payload: Vec<u8>,
+        queue: &str,
+        priority: i32,
+        delay_ms: i64,
+        max_retries: i32,
+        backoff_ms: i64,
+        timeout_ms: i64,
+        unique_key: Option<String>,
+        metadata: Option<&str>,
+        expires_ms: Option<i64>,
+        result_ttl_ms: Option<i64>,
+    ) -> PyResult<String> {
+        let options = JobOptions {
+            queue,
+            priority,
+            delay_ms,
+            max_retries,
+            backoff_ms,
+            timeout_ms,
+            metadata,
+            expires_ms,
+            result_ttl_ms,
+        };
+        let job = options.build(task_name, payload, unique_key, now_ms());
+        let mut ids = py.detach(|| self.store.job_insert_many(&[job])).py()?;
+        self.wake.notify();
+        Ok(ids.pop().unwrap_or_default())
+    }
+
+    #[pyo3(signature = (task_name, payloads, *, queue, priority, delay_ms, max_retries, backoff_ms,
+        timeout_ms, unique_keys = None, metadata = None, expires_ms = None, result_ttl_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn enqueue_many(
+        &self,
+        py: Python<'_>,
+        task_name: &str,
+        payloads: Vec<Vec<u8>>,
+        queue: &str,
+        priority: i32,
+        delay_ms: i64,
+        max_retries: i32,
+        backoff_ms: i64,
+        timeout_ms: i64,
+        unique_keys: Option<Vec<Option<String>>>,
+        metadata: Option<&str>,
+        expires_ms: Option<i64>,
+        result_ttl_ms: Option<i64>,
+    ) -> PyResult<Vec<String>> {
+        if let Some(keys) = &unique_keys {
+            if keys.len() != payloads.len() {
+                return Err(raise(
+                    "QueueError",
+                    format!(
+                        "unique_keys has {} entries but there are {} jobs",
+                        keys.len(),
+                        payloads.len()
+                    ),
+                ));
+            }
+        }
+        let options = JobOptions {
+            queue,
+            priority,
+            delay_ms,
+            max_retries,
+            backoff_ms,
+            timeout_ms,
+            metadata,
+            expires_ms,
+            result_ttl_ms,
+        };
+        let now = now_ms();
+        let mut keys = unique_keys.unwrap_or_default().into_iter();
+        let jobs: Vec<NewJob> = payloads
+            .into_iter()
+            .map(|p| options.build(task_name, p, keys.next().flatten(), now))
+            .collect();
+        let ids = py.detach(|| self.store.job_insert_many(&jobs)).py()?;
+        self.wake.notify();
+        Ok(ids)
+    }
+
+    fn get_job(&self, py: Python<'_>, job_id: &str) -> PyResult<Option<JobRecord>> {
+        let job = py.detach(|| self.store.job_get(job_id)).py()?;
+        Ok(job.map(JobRecord::from))
+    }
+
+    /// Blocks without the GIL until the job is terminal or the timeout passes.
+    fn wait_for_job(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        timeout_s: f64,
+    ) -> PyResult<Option<JobRecord>> {
+        let timeout = Duration::from_secs_f64(timeout_s.max(0.0));
+        let job = py
+            .detach(|| wait_for_terminal(self.store.as_ref(), job_id, timeout))
+            .py()?;
+        Ok(job.map(JobRecord::from))
+    }
+
+    #[pyo3(signature = (status = None, queue = None, task_name = None, limit = 50, offset = 0))]
+    fn list_jobs(
+        &self,
+        py: Python<'_>,
+        status: Option<&str>,
+        queue: Option<String>,
+        task_name: Option<String>,
+        limit: u32,
+        offset: u32,
+    ) -> PyResult<Vec<JobRecord>> {
+        let status = status.map(str::parse::<JobState>).transpose().py()?;
+        let filter = JobFilter {
+            status,
+            queue,
+            task_name,
+            limit,
+            offset,
+        };
+        let jobs = py.detach(|| self.store.job_list(&filter)).py()?;
+        Ok(jobs.into_iter().map(JobRecord::from).collect())
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = py.detach(|| self.store.job_stats()).py()?;
+        stats_dict(py, &stats)
+    }
+
+    fn job_errors<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
+        let errors = py.detach(|| self.store.job_errors(job_id)).py()?;
+        let dicts = errors
+            .iter()
+            .map(|e| error_dict(py, e))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, dicts)
+    }
+
+    fn cancel_job(&self, py: Python<'_>, job_id: &str) -> PyResult<bool> {
+        py.detach(|| self.store.job_cancel(job_id, now_ms())).py()
+    }
+
+    #[pyo3(signature = (limit = 10, offset = 0))]
+    fn dead_letters<'py>(
+        &self,
+        py: Python<'py>,
+        limit: u32,
+        offset: u32,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let dead = py.detach(|| self.store.dead_list(limit, offset)).py()?;
+        let dicts = dead
+            .iter()
+            .map(|d| dead_dict(py, d))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, dicts)
+    }
+
+    fn retry_dead(&self, py: Python<'_>, dead_id: &str) -> PyResult<String> {
+        let id = py
+            .detach(|| self.store.dead_retry(dead_id, now_ms()))
+            .py()?;
+        self.wake.notify();
+        Ok(id)
+    }
+
+    fn purge_dead(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
+        let before = now_ms() - seconds_to_ms(older_than_s);
+        py.detach(|| self.store.dead_purge(before)).py()
+    }
+
+    fn purge_completed(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
+        let before = now_ms() - seconds_to_ms(older_than_s);
+        py.detach(|| self.store.job_purge_completed(before)).py()
+    }
+
+    fn list_workers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let workers = py.detach(|| self.store.worker_list()).py()?;
+        let dicts = workers
+            .iter()
+            .map(|w| worker_dict(py, w))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, dicts)
+    }
+
+    #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000, poll_ms = 50))]
+    #[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python call
+    fn start_worker(
+        &self,
+        py: Python<'_>,
+        run_job: Py<PyAny>,
+        queues: Vec<String>,
+        threads: usize,
+        lease_ms: i64,
+        grace_ms: u64,
+        poll_ms: u64,
+    ) -> PyResult<NativeWorker> {
+        if queues.is_empty() {
+            return Err(raise(
+                "QueueError",
+                "a worker needs at least one queue to serve".into(),
+            ));
+        }
+        let id = new_job_id();
+        let worker_id = format!("{}-{}", std::process::id(), &id[id.len() - 12..]);
+        let mut config = WorkerConfig::new(worker_id, queues, threads);
+        config.lease_ms = lease_ms.max(1_000);
+        config.grace_ms = grace_ms;
+        config.poll_ms = poll_ms.max(1);
+        let shutdown = self.control().for_new_worker();
+        let executor = Arc::new(PyExecutor { run_job });
+        let store = Arc::clone(&self.store);
+        let wake = Arc::clone(&self.wake);
+        let handle = py
+            .detach(|| {
+                Worker::start(
+                    store,
+                    executor,
+                    Arc::new(SystemClock),
+                    config,
+                    wake,
+                    shutdown,
+                )
+            })
+            .py()?;
+        Ok(NativeWorker::new(handle))
+    }
+
+    /// Gracefully stops the running worker, or the next one to start.
+    fn request_shutdown(&self) {
+        self.control().request();
+        self.wake.notify();
+    }
+}

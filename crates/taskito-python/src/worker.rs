@@ -1,0 +1,48 @@
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use taskito_engine::WorkerHandle;
+
+use crate::errors::raise;
+
+/// A worker running in background threads.
+#[pyclass(frozen, module = "taskito._native")]
+pub struct NativeWorker {
+    handle: WorkerHandle,
+}
+
+impl NativeWorker {
+    pub(crate) fn new(handle: WorkerHandle) -> Self {
+        Self { handle }
+    }
+}
+
+#[pymethods]
+impl NativeWorker {
+    #[getter]
+    fn worker_id(&self) -> &str {
+        self.handle.worker_id()
+    }
+
+    #[getter]
+    fn shutting_down(&self) -> bool {
+        self.handle.shutdown().is_requested()
+    }
+
+    /// Blocks without the GIL up to `timeout_s`; true once the worker stopped.
+    /// Raises `StorageError` if it stopped because the database became unusable.
+    fn wait(&self, py: Python<'_>, timeout_s: f64) -> PyResult<bool> {
+        let timeout = Duration::from_secs_f64(timeout_s.max(0.0));
+        let stopped = py.detach(|| self.handle.wait(timeout));
+        if stopped {
+            if let Some(fault) = self.handle.fault() {
+                return Err(raise("StorageError", fault));
+            }
+        }
+        Ok(stopped)
+    }
+
+    fn request_shutdown(&self) {
+        self.handle.request_shutdown();
+    }
+}
