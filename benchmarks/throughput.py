@@ -14,6 +14,8 @@ Usage: ``python benchmarks/throughput.py [--jobs N] [--round-trips N]``
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -78,11 +80,12 @@ def processing_figure(app, expected: int) -> float:  # type: ignore[no-untyped-d
     queue = app.queue
     t0 = time.perf_counter()
     worker = threading.Thread(target=queue.run_worker, daemon=True)
-    worker.start()
-    wait_until(lambda: queue.stats()["completed"] >= expected, timeout=600, every=0.01)
-    elapsed = time.perf_counter() - t0
-    queue._inner.request_shutdown()
-    worker.join(timeout=60)
+    with contextlib.redirect_stdout(io.StringIO()):  # keep the worker banner out of the JSON
+        worker.start()
+        wait_until(lambda: queue.stats()["completed"] >= expected, timeout=600, every=0.01)
+        elapsed = time.perf_counter() - t0
+        queue._inner.request_shutdown()
+        worker.join(timeout=60)
     return expected / elapsed
 
 

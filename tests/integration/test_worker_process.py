@@ -72,6 +72,8 @@ def test_first_signal_drains_the_running_job_and_takes_no_new_one(
     assert worker.finish() == 0
     assert running.result(timeout=1) == "one"
     assert queued.refresh().status == "pending"  # not taken after the signal
+    record = app.queue._inner.get_job(queued.id)
+    assert record is not None and record.attempt == 0  # never even claimed
     assert worker.lines[-1] == "[taskito] Worker stopped."
     assert worker.errors == []
 
