@@ -16,6 +16,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use outcome::{FinishReport, Outcome};
-pub use records::{ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, Stats, WorkerInfo};
+pub use records::{
+    ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, ReplayRecord, RescueReport, Stats,
+    WorkerInfo,
+};
 pub use retry::RetryPolicy;
 pub use store::Store;

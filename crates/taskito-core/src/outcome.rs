@@ -23,6 +23,13 @@ pub enum Outcome {
         attempt: i32,
         error: String,
     },
+    /// The task stopped because it was asked to (cooperative cancellation): the
+    /// job becomes `cancelled`, with `error` recorded.
+    Cancelled {
+        job_id: String,
+        attempt: i32,
+        error: String,
+    },
     /// The attempt did not run to its end (shutdown): back to `pending` at once,
     /// no retry spent.
     Release { job_id: String, attempt: i32 },
@@ -35,6 +42,7 @@ impl Outcome {
             Outcome::Complete { job_id, .. }
             | Outcome::Retry { job_id, .. }
             | Outcome::Dead { job_id, .. }
+            | Outcome::Cancelled { job_id, .. }
             | Outcome::Release { job_id, .. } => job_id,
         }
     }

@@ -81,3 +81,23 @@ pub struct WorkerInfo {
     pub started_at: i64,
     pub last_heartbeat: i64,
 }
+
+/// What a rescue of interrupted jobs did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RescueReport {
+    /// Put back to `pending`.
+    pub rescued: u64,
+    /// Dead-lettered because their worker died too often while running them.
+    pub quarantined: u64,
+}
+
+/// One replay of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayRecord {
+    pub id: i64,
+    pub original_job_id: String,
+    pub replay_job_id: String,
+    pub replayed_at: i64,
+    pub original_error: Option<String>,
+    pub replay_error: Option<String>,
+}

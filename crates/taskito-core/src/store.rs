@@ -1,6 +1,6 @@
 use crate::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    Result, Stats, WorkerInfo,
+    ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -13,8 +13,8 @@ use crate::{
 pub trait Store: Send + Sync {
     /// Inserts all `jobs` in one transaction and returns, for each input in order,
     /// the id of the job that now stands for it: its own id, or for a `unique_key`
-    /// already held by a pending or running job, that job's id (nothing is inserted
-    /// for it).
+    /// already held by a pending or running job (including one earlier in the same
+    /// batch), that job's id (nothing is inserted for it).
     fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>>;
 
     /// The job with this id, or `None`.
@@ -46,9 +46,38 @@ pub trait Store: Send + Sync {
     fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport>;
 
     /// Puts `running` jobs whose lease expired before `now` back to `pending`,
-    /// counting the interruption in `crash_count` without spending a retry.
-    /// Returns how many were rescued.
-    fn job_rescue_expired(&self, now: i64) -> Result<u64>;
+    /// counting the interruption in `crash_count` without spending a retry. A job
+    /// whose `crash_count` thereby reaches `max_crashes` is quarantined instead: it
+    /// becomes `dead` with the error "quarantined: the worker died N times while
+    /// running it", recorded in `job_errors` and copied to the dead letters like
+    /// [`Outcome::Dead`].
+    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport>;
+
+    /// Like [`Store::job_rescue_expired`], for every `running` job leased to
+    /// `worker_id` whatever its lease: that worker is known to be dead.
+    fn job_rescue_owner(&self, worker_id: &str, now: i64, max_crashes: i32) -> Result<RescueReport>;
+
+    /// Asks a `running` job to stop (sets `cancel_requested`). Returns false when
+    /// the job is unknown or not running.
+    fn job_request_cancel(&self, id: &str) -> Result<bool>;
+
+    /// Sets a job's progress. With `attempt`, only while that attempt still runs
+    /// the job (fenced); with `None`, on any job. Returns whether a row changed.
+    fn job_set_progress(&self, id: &str, attempt: Option<i32>, progress: i32) -> Result<bool>;
+
+    /// Enqueues a new job copying the payload, queue, task, priority, max_retries,
+    /// backoff, timeout and result TTL of job `id`, with metadata
+    /// `{"replayed_from": "<id>"}`, runnable at `now`, and records it in the replay
+    /// history. Returns the new id, or [`crate::Error::NotFound`].
+    fn job_replay(&self, id: &str, now: i64) -> Result<String>;
+
+    /// The replays made of job `id`, oldest first, each with the original's error
+    /// and the replay's current error.
+    fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>>;
+
+    /// Deletes `complete` jobs that have a `result_ttl_ms` and finished at least
+    /// that long before `now`. Returns how many.
+    fn job_purge_expired_results(&self, now: i64) -> Result<u64>;
 
     /// Deletes `complete` jobs finished before `before`. Returns how many.
     fn job_purge_completed(&self, before: i64) -> Result<u64>;
