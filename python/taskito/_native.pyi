@@ -170,10 +170,24 @@ class NativeQueue:
         lease_ms: int = 10_000,
         grace_ms: int = 30_000,
         poll_ms: int = 50,
+        max_crashes: int = 3,
+        interrupt: Callable[[str], None] | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.
 
         ``run_job`` is called on the worker threads with the GIL held; it must not raise.
+        A job whose worker died ``max_crashes`` times while running it is dead-lettered
+        (quarantined). When a job runs past its hard timeout, its attempt is failed
+        (retry rules apply, a late finish is fenced off) and ``interrupt(job_id)`` is
+        called, from another thread, so the Python side can stop the task's thread.
         """
+    def request_cancel(self, job_id: str) -> bool:
+        """Asks a running job to stop (``current_job.check_cancelled()`` sees it)."""
+    def set_progress(self, job_id: str, progress: int, attempt: int | None = None) -> bool:
+        """Sets progress; with ``attempt``, only while that attempt still runs the job."""
+    def replay(self, job_id: str) -> str:
+        """Enqueues a copy of a job (metadata {"replayed_from": id}); returns the new id."""
+    def replay_history(self, job_id: str) -> list[dict[str, object]]:
+        """Dicts {id, original_job_id, replay_job_id, replayed_at, original_error, replay_error}."""
     def request_shutdown(self) -> None:
         """Gracefully stops this queue's running worker (or the next one to start)."""
