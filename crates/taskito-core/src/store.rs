@@ -55,7 +55,8 @@ pub trait Store: Send + Sync {
 
     /// Like [`Store::job_rescue_expired`], for every `running` job leased to
     /// `worker_id` whatever its lease: that worker is known to be dead.
-    fn job_rescue_owner(&self, worker_id: &str, now: i64, max_crashes: i32) -> Result<RescueReport>;
+    fn job_rescue_owner(&self, worker_id: &str, now: i64, max_crashes: i32)
+        -> Result<RescueReport>;
 
     /// Asks a `running` job to stop (sets `cancel_requested`). Returns false when
     /// the job is unknown or not running.

@@ -21,6 +21,8 @@ pub struct WorkerConfig {
     pub grace_ms: u64,
     /// Most outcomes written in one transaction.
     pub max_commit_batch: usize,
+    /// Worker deaths during one job after which it is quarantined (dead-lettered).
+    pub max_crashes: i32,
 }
 
 impl WorkerConfig {
@@ -37,6 +39,7 @@ impl WorkerConfig {
             marker_poll_ms: 2,
             grace_ms: 30_000,
             max_commit_batch: 512,
+            max_crashes: 3,
         }
     }
 

@@ -16,4 +16,12 @@ pub enum ExecResult {
 /// Runs jobs. Called from the worker threads, possibly from several at once.
 pub trait Executor: Send + Sync + 'static {
     fn execute(&self, job: &Job) -> ExecResult;
+
+    /// Asks the attempt of `job_id` now in `execute` to stop: it ran past its hard
+    /// timeout and its outcome was already written. Called from another thread;
+    /// best effort (the default does nothing and the thread stays busy until the
+    /// task returns).
+    fn interrupt(&self, job_id: &str) {
+        let _ = job_id;
+    }
 }

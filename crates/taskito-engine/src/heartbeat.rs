@@ -2,39 +2,51 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use taskito_core::{Clock, Store, WorkerInfo};
+use taskito_core::{Clock, Error, Result, Store, WorkerInfo};
 
 use crate::worker::Shared;
 
+/// What the heartbeat thread needs besides the store.
+pub(crate) struct Beat {
+    pub(crate) info: WorkerInfo,
+    pub(crate) lease_ms: i64,
+    pub(crate) max_crashes: i32,
+    pub(crate) every: Duration,
+}
+
 /// Once a beat until `stop` is dropped: refresh this worker's row and its jobs'
-/// leases (so a long task never loses its lease), and put back jobs whose lease
-/// ran out, whichever worker held them.
+/// leases (so a long task never loses its lease), put back jobs whose lease ran
+/// out or whose worker process on this host is gone, quarantine jobs that keep
+/// killing their workers, and prune results past their TTL.
 pub(crate) fn run(
     stop: &Receiver<()>,
     store: &dyn Store,
     clock: &dyn Clock,
     shared: &Arc<Shared>,
-    mut info: WorkerInfo,
-    lease_ms: i64,
-    every: Duration,
+    mut beat: Beat,
 ) {
     let mut warned = false;
     loop {
-        match stop.recv_timeout(every) {
+        match stop.recv_timeout(beat.every) {
             Err(RecvTimeoutError::Timeout) => {}
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
         let now = clock.now_ms();
-        info.last_heartbeat = now;
-        let beat = store
-            .worker_heartbeat(&info, now + lease_ms)
-            .and_then(|()| store.job_rescue_expired(now));
-        match beat {
+        beat.info.last_heartbeat = now;
+        let result = store
+            .worker_heartbeat(&beat.info, now + beat.lease_ms)
+            .and_then(|()| recover(store, &beat.info, now, beat.max_crashes))
+            .and_then(|rescued| store.job_purge_expired_results(now).map(|_| rescued));
+        match result {
             Ok(rescued) => {
                 warned = false;
                 if rescued > 0 {
                     shared.wake.notify();
                 }
+            }
+            Err(e @ (Error::ReadOnly(_) | Error::Corrupt(_))) => {
+                shared.fail(&e);
+                return;
             }
             Err(e) if !warned => {
                 eprintln!("[taskito] heartbeat failed, retrying: {e}");
@@ -42,5 +54,58 @@ pub(crate) fn run(
             }
             Err(_) => {}
         }
+    }
+}
+
+/// Puts back the jobs of workers known to be dead (same host, process gone) and
+/// of any worker whose lease ran out. Returns how many jobs went back to pending.
+pub(crate) fn recover(
+    store: &dyn Store,
+    me: &WorkerInfo,
+    now: i64,
+    max_crashes: i32,
+) -> Result<u64> {
+    let mut rescued = 0;
+    for worker in store.worker_list()? {
+        let local = worker.hostname == me.hostname && worker.worker_id != me.worker_id;
+        if local && !process_alive(worker.pid) {
+            rescued += store
+                .job_rescue_owner(&worker.worker_id, now, max_crashes)?
+                .rescued;
+            store.worker_unregister(&worker.worker_id)?;
+        }
+    }
+    Ok(rescued + store.job_rescue_expired(now, max_crashes)?.rescued)
+}
+
+/// Whether a process of this host is alive (a zombie is not). Where `/proc` is
+/// missing we cannot tell and assume it is, leaving its jobs to lease expiry.
+fn process_alive(pid: u32) -> bool {
+    if !std::path::Path::new("/proc/self").exists() {
+        return true;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name, which may hold spaces.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_none_or(|state| state != 'Z' && state != 'X'),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::process_alive;
+
+    #[test]
+    fn this_process_is_alive_and_a_reaped_child_is_not() {
+        assert!(process_alive(std::process::id()));
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let pid = child.id();
+        child.wait().expect("reap");
+        assert!(!process_alive(pid));
     }
 }

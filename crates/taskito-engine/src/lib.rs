@@ -12,15 +12,17 @@ mod executor;
 mod heartbeat;
 mod pool;
 mod results;
+mod running;
 mod scheduler;
 mod shutdown;
 mod wait;
 mod wake;
+mod watchdog;
 mod worker;
 
 pub use config::WorkerConfig;
 pub use executor::{ExecResult, Executor};
-pub use results::decide_outcome;
+pub use results::{decide_outcome, AttemptInfo};
 pub use shutdown::{Phase, Shutdown};
 pub use wait::wait_for_terminal;
 pub use wake::Wake;

@@ -1,6 +1,5 @@
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -9,31 +8,6 @@ use taskito_core::Job;
 use crate::results::{AttemptInfo, Finished};
 use crate::worker::Shared;
 use crate::{ExecResult, Executor};
-
-/// The attempts now executing on worker threads: what a shutdown that runs out of
-/// grace must release.
-#[derive(Debug, Default)]
-pub(crate) struct Running {
-    attempts: Mutex<HashMap<String, i32>>,
-}
-
-impl Running {
-    fn insert(&self, job_id: &str, attempt: i32) {
-        self.lock().insert(job_id.to_owned(), attempt);
-    }
-
-    fn remove(&self, job_id: &str) {
-        self.lock().remove(job_id);
-    }
-
-    pub(crate) fn snapshot(&self) -> Vec<(String, i32)> {
-        self.lock().iter().map(|(k, v)| (k.clone(), *v)).collect()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, i32>> {
-        self.attempts.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// Starts `threads` worker threads. Each takes claimed jobs from `jobs`, runs them
 /// through the executor and reports to `results`. Once a shutdown is requested a
@@ -67,12 +41,17 @@ fn work(
         let message = if shared.shutdown.is_requested() {
             Finished::Released(info)
         } else {
-            shared.running.insert(&job.id, job.attempt);
+            shared.running.start(info.clone(), job.timeout_ms);
             let result =
                 catch_unwind(AssertUnwindSafe(|| executor.execute(&job))).unwrap_or_else(|_| {
                     ExecResult::Retry("the worker thread panicked while running the job".into())
                 });
-            shared.running.remove(&job.id);
+            if shared.running.finish(&job.id) {
+                // The watchdog already failed this attempt for its timeout.
+                drop(job);
+                shared.job_done();
+                continue;
+            }
             Finished::Ran(info, result)
         };
         drop(job);

@@ -14,6 +14,7 @@ pub struct AttemptInfo {
     pub retry_count: i32,
     pub max_retries: i32,
     pub backoff_ms: i64,
+    pub timeout_ms: i64,
 }
 
 impl AttemptInfo {
@@ -25,6 +26,7 @@ impl AttemptInfo {
             retry_count: job.retry_count,
             max_retries: job.max_retries,
             backoff_ms: job.backoff_ms,
+            timeout_ms: job.timeout_ms,
         }
     }
 }
@@ -60,13 +62,16 @@ pub fn decide_outcome(info: &AttemptInfo, result: ExecResult, now: i64, unit: f6
                 run_at: now + delay,
             }
         }
-        ExecResult::Retry(error) | ExecResult::Fail(error) | ExecResult::Cancelled(error) => {
-            Outcome::Dead {
-                job_id,
-                attempt,
-                error,
-            }
-        }
+        ExecResult::Retry(error) | ExecResult::Fail(error) => Outcome::Dead {
+            job_id,
+            attempt,
+            error,
+        },
+        ExecResult::Cancelled(error) => Outcome::Cancelled {
+            job_id,
+            attempt,
+            error,
+        },
     }
 }
 
@@ -152,6 +157,7 @@ mod tests {
             retry_count,
             max_retries,
             backoff_ms: 1_000,
+            timeout_ms: 0,
         }
     }
 
@@ -174,6 +180,14 @@ mod tests {
         let third = decide_outcome(&info(2, 3), ExecResult::Retry("e".into()), 5_000, 0.0);
         assert!(matches!(first, Outcome::Retry { run_at: 6_000, .. }));
         assert!(matches!(third, Outcome::Retry { run_at: 9_000, .. }));
+    }
+
+    #[test]
+    fn cancellation_ends_cancelled() {
+        assert!(matches!(
+            decide_outcome(&info(0, 3), ExecResult::Cancelled("stop".into()), 0, 0.0),
+            Outcome::Cancelled { .. }
+        ));
     }
 
     #[test]

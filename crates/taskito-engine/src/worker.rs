@@ -5,9 +5,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use taskito_core::{Clock, Error, Job, Result, Store, WorkerInfo};
 
-use crate::pool::{self, Running};
+use crate::heartbeat::Beat;
+use crate::pool;
 use crate::results::{AttemptInfo, Finished};
-use crate::{heartbeat, results, scheduler, Executor, Phase, Shutdown, Wake, WorkerConfig};
+use crate::running::Running;
+use crate::{
+    heartbeat, results, scheduler, watchdog, Executor, Phase, Shutdown, Wake, WorkerConfig,
+};
 
 /// State shared by the threads of one worker.
 pub(crate) struct Shared {
@@ -96,6 +100,9 @@ impl Worker {
             last_heartbeat: now,
         };
         store.worker_heartbeat(&info, now + config.lease_ms)?;
+        // Jobs of a worker of this host that died (e.g. the one this one replaces)
+        // go back at once instead of waiting for their lease.
+        heartbeat::recover(store.as_ref(), &info, now, config.max_crashes)?;
         let shared = Arc::new(Shared {
             shutdown,
             wake,
@@ -167,7 +174,11 @@ struct Threads {
     scheduler: JoinHandle<()>,
     handler: JoinHandle<()>,
     heartbeat: JoinHandle<()>,
+    watchdog: JoinHandle<()>,
+    /// Dropped to stop the heartbeat (last, it keeps leases alive while draining).
     stop_heartbeat: Sender<()>,
+    /// Dropped to stop the watchdog (before the last outcomes are written).
+    stop_watchdog: Sender<()>,
     results: Sender<Finished>,
     jobs: Receiver<Job>,
 }
@@ -201,6 +212,7 @@ fn spawn_threads(
     let (jobs_tx, jobs_rx) = bounded::<Job>(config.capacity());
     let (results_tx, results_rx) = unbounded::<Finished>();
     let (stop_heartbeat, heartbeat_rx) = bounded::<()>(0);
+    let (stop_watchdog, watchdog_rx) = bounded::<()>(0);
     // Worker threads are detached: one stuck in a task must not block the stop.
     pool::spawn(config.threads, &jobs_rx, &results_tx, executor, shared)?;
     let handler = {
@@ -214,20 +226,24 @@ fn spawn_threads(
     };
     let heartbeat = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
-        let (lease, every) = (config.lease_ms, Duration::from_millis(config.heartbeat_ms));
+        let beat = Beat {
+            info,
+            lease_ms: config.lease_ms,
+            max_crashes: config.max_crashes,
+            every: Duration::from_millis(config.heartbeat_ms),
+        };
         std::thread::Builder::new()
             .name("taskito-heartbeat".into())
             .spawn(move || {
-                heartbeat::run(
-                    &heartbeat_rx,
-                    store.as_ref(),
-                    clock.as_ref(),
-                    &shared,
-                    info,
-                    lease,
-                    every,
-                );
+                heartbeat::run(&heartbeat_rx, store.as_ref(), clock.as_ref(), &shared, beat);
             })?
+    };
+    let watchdog = {
+        let (executor, shared) = (Arc::clone(executor), Arc::clone(shared));
+        let results = results_tx.clone();
+        std::thread::Builder::new()
+            .name("taskito-watchdog".into())
+            .spawn(move || watchdog::run(&watchdog_rx, &results, executor.as_ref(), &shared))?
     };
     let scheduler = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
@@ -256,7 +272,9 @@ fn spawn_threads(
         scheduler,
         handler,
         heartbeat,
+        watchdog,
         stop_heartbeat,
+        stop_watchdog,
         results: results_tx,
         jobs: jobs_rx,
     })
@@ -274,18 +292,14 @@ fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
     shared.wake.notify();
     let _ = t.scheduler.join();
     let deadline = Instant::now() + Duration::from_millis(config.grace_ms);
-    if !shared.wait_idle(deadline) {
+    let idle = shared.wait_idle(deadline);
+    drop(t.stop_watchdog);
+    let _ = t.watchdog.join();
+    if !idle {
         while let Ok(job) = t.jobs.try_recv() {
             let _ = t.results.send(Finished::Released(AttemptInfo::of(&job)));
         }
-        for (job_id, attempt) in shared.running.snapshot() {
-            let info = AttemptInfo {
-                job_id,
-                attempt,
-                retry_count: 0,
-                max_retries: 0,
-                backoff_ms: 0,
-            };
+        for info in shared.running.unfinished() {
             let _ = t.results.send(Finished::Released(info));
         }
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    Result, Stats, Store, WorkerInfo,
+    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -82,8 +82,31 @@ impl<S: Store> Store for Counting<S> {
         self.finish_sizes.lock().unwrap().push(outcomes.len());
         self.inner.job_finish_many(outcomes, now)
     }
-    fn job_rescue_expired(&self, now: i64) -> Result<u64> {
-        self.inner.job_rescue_expired(now)
+    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
+        self.inner.job_rescue_expired(now, max_crashes)
+    }
+    fn job_rescue_owner(
+        &self,
+        worker_id: &str,
+        now: i64,
+        max_crashes: i32,
+    ) -> Result<RescueReport> {
+        self.inner.job_rescue_owner(worker_id, now, max_crashes)
+    }
+    fn job_request_cancel(&self, id: &str) -> Result<bool> {
+        self.inner.job_request_cancel(id)
+    }
+    fn job_set_progress(&self, id: &str, attempt: Option<i32>, progress: i32) -> Result<bool> {
+        self.inner.job_set_progress(id, attempt, progress)
+    }
+    fn job_replay(&self, id: &str, now: i64) -> Result<String> {
+        self.inner.job_replay(id, now)
+    }
+    fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>> {
+        self.inner.replay_history(id)
+    }
+    fn job_purge_expired_results(&self, now: i64) -> Result<u64> {
+        self.inner.job_purge_expired_results(now)
     }
     fn job_purge_completed(&self, before: i64) -> Result<u64> {
         self.inner.job_purge_completed(before)

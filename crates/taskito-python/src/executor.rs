@@ -14,6 +14,8 @@ pub(crate) const OUTCOME_CANCELLED: i32 = 3;
 /// The GIL is taken only for that call.
 pub(crate) struct PyExecutor {
     pub(crate) run_job: Py<PyAny>,
+    /// `interrupt(job_id)`, called when a job ran past its hard timeout.
+    pub(crate) interrupt: Option<Py<PyAny>>,
 }
 
 impl Executor for PyExecutor {
@@ -29,6 +31,16 @@ impl Executor for PyExecutor {
                 }
             }
         })
+    }
+
+    fn interrupt(&self, job_id: &str) {
+        if let Some(interrupt) = &self.interrupt {
+            Python::attach(|py| {
+                if let Err(e) = interrupt.call1(py, (job_id,)) {
+                    e.print(py);
+                }
+            });
+        }
     }
 }
 

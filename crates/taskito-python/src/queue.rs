@@ -9,7 +9,7 @@ use taskito_sqlite::{SqliteOptions, SqliteStore};
 
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
-use crate::record::{dead_dict, error_dict, stats_dict, worker_dict, JobRecord};
+use crate::record::{dead_dict, error_dict, replay_dict, stats_dict, worker_dict, JobRecord};
 use crate::worker::NativeWorker;
 
 /// One store plus the wake-up line to this process's worker.
@@ -319,7 +319,8 @@ impl NativeQueue {
         PyList::new(py, dicts)
     }
 
-    #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000, poll_ms = 50))]
+    #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000,
+        poll_ms = 50, max_crashes = 3, interrupt = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python call
     fn start_worker(
         &self,
@@ -330,6 +331,8 @@ impl NativeQueue {
         lease_ms: i64,
         grace_ms: u64,
         poll_ms: u64,
+        max_crashes: i32,
+        interrupt: Option<Py<PyAny>>,
     ) -> PyResult<NativeWorker> {
         if queues.is_empty() {
             return Err(raise(
@@ -343,8 +346,9 @@ impl NativeQueue {
         config.lease_ms = lease_ms.max(1_000);
         config.grace_ms = grace_ms;
         config.poll_ms = poll_ms.max(1);
+        config.max_crashes = max_crashes.max(1);
         let shutdown = self.control().for_new_worker();
-        let executor = Arc::new(PyExecutor { run_job });
+        let executor = Arc::new(PyExecutor { run_job, interrupt });
         let store = Arc::clone(&self.store);
         let wake = Arc::clone(&self.wake);
         let handle = py
@@ -360,6 +364,37 @@ impl NativeQueue {
             })
             .py()?;
         Ok(NativeWorker::new(handle))
+    }
+
+    fn request_cancel(&self, py: Python<'_>, job_id: &str) -> PyResult<bool> {
+        py.detach(|| self.store.job_request_cancel(job_id)).py()
+    }
+
+    #[pyo3(signature = (job_id, progress, attempt = None))]
+    fn set_progress(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        progress: i32,
+        attempt: Option<i32>,
+    ) -> PyResult<bool> {
+        py.detach(|| self.store.job_set_progress(job_id, attempt, progress))
+            .py()
+    }
+
+    fn replay(&self, py: Python<'_>, job_id: &str) -> PyResult<String> {
+        let id = py.detach(|| self.store.job_replay(job_id, now_ms())).py()?;
+        self.wake.notify();
+        Ok(id)
+    }
+
+    fn replay_history<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
+        let rows = py.detach(|| self.store.replay_history(job_id)).py()?;
+        let dicts = rows
+            .iter()
+            .map(|r| replay_dict(py, r))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, dicts)
     }
 
     /// Gracefully stops the running worker, or the next one to start.

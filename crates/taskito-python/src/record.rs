@@ -1,6 +1,6 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-use taskito_core::{DeadLetter, Job, JobErrorRecord, Stats, WorkerInfo};
+use taskito_core::{DeadLetter, Job, JobErrorRecord, ReplayRecord, Stats, WorkerInfo};
 
 /// A snapshot of one stored job, read-only from Python.
 #[pyclass(frozen, module = "taskito._native")]
@@ -144,5 +144,16 @@ pub(crate) fn worker_dict<'py>(py: Python<'py>, w: &WorkerInfo) -> PyResult<Boun
     d.set_item("threads", w.threads)?;
     d.set_item("started_at", w.started_at)?;
     d.set_item("last_heartbeat", w.last_heartbeat)?;
+    Ok(d)
+}
+
+pub(crate) fn replay_dict<'py>(py: Python<'py>, r: &ReplayRecord) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("id", r.id)?;
+    d.set_item("original_job_id", &r.original_job_id)?;
+    d.set_item("replay_job_id", &r.replay_job_id)?;
+    d.set_item("replayed_at", r.replayed_at)?;
+    d.set_item("original_error", &r.original_error)?;
+    d.set_item("replay_error", &r.replay_error)?;
     Ok(d)
 }
