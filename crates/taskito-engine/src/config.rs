@@ -23,6 +23,10 @@ pub struct WorkerConfig {
     pub max_commit_batch: usize,
     /// Worker deaths during one job after which it is quarantined (dead-lettered).
     pub max_crashes: i32,
+    /// How long storage may keep failing (full disk, lock held for minutes)
+    /// before the worker stops with that error. An unusable database (read-only,
+    /// removed, damaged) stops it at once.
+    pub give_up_after_ms: u64,
 }
 
 impl WorkerConfig {
@@ -40,6 +44,7 @@ impl WorkerConfig {
             grace_ms: 30_000,
             max_commit_batch: 512,
             max_crashes: 3,
+            give_up_after_ms: 30_000,
         }
     }
 

@@ -2,8 +2,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use taskito_core::{Clock, Error, Result, Store, WorkerInfo};
+use taskito_core::{Clock, Result, Store, WorkerInfo};
 
+use crate::trouble::Trouble;
 use crate::worker::Shared;
 
 /// What the heartbeat thread needs besides the store.
@@ -12,6 +13,7 @@ pub(crate) struct Beat {
     pub(crate) lease_ms: i64,
     pub(crate) max_crashes: i32,
     pub(crate) every: Duration,
+    pub(crate) give_up_after: Duration,
 }
 
 /// Once a beat until `stop` is dropped: refresh this worker's row and its jobs'
@@ -25,7 +27,7 @@ pub(crate) fn run(
     shared: &Arc<Shared>,
     mut beat: Beat,
 ) {
-    let mut warned = false;
+    let mut trouble = Trouble::new("the heartbeat", beat.give_up_after);
     loop {
         match stop.recv_timeout(beat.every) {
             Err(RecvTimeoutError::Timeout) => {}
@@ -39,20 +41,17 @@ pub(crate) fn run(
             .and_then(|rescued| store.job_purge_expired_results(now).map(|_| rescued));
         match result {
             Ok(rescued) => {
-                warned = false;
+                trouble.cleared();
                 if rescued > 0 {
                     shared.wake.notify();
                 }
             }
-            Err(e @ (Error::ReadOnly(_) | Error::Corrupt(_))) => {
-                shared.fail(&e);
-                return;
+            Err(e) => {
+                if trouble.failed(&e) {
+                    shared.fail(&e);
+                    return;
+                }
             }
-            Err(e) if !warned => {
-                eprintln!("[taskito] heartbeat failed, retrying: {e}");
-                warned = true;
-            }
-            Err(_) => {}
         }
     }
 }

@@ -15,6 +15,7 @@ mod results;
 mod running;
 mod scheduler;
 mod shutdown;
+mod trouble;
 mod wait;
 mod wake;
 mod watchdog;

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use crossbeam_channel::Receiver;
-use taskito_core::{Clock, Error, Job, Outcome, RetryPolicy, Store};
+use taskito_core::{Clock, Job, Outcome, RetryPolicy, Store};
+
+use crate::trouble::Trouble;
 
 use crate::worker::Shared;
 use crate::ExecResult;
@@ -83,7 +85,9 @@ pub(crate) fn run(
     clock: &dyn Clock,
     shared: &Shared,
     max_batch: usize,
+    give_up_after: Duration,
 ) {
+    let mut trouble = Trouble::new("recording job results", give_up_after);
     let mut batch: Vec<Outcome> = Vec::with_capacity(max_batch);
     let mut stop = false;
     while !stop {
@@ -110,31 +114,30 @@ pub(crate) fn run(
             }
         }
         if !batch.is_empty() {
-            write(store, clock, shared, &batch);
+            write(store, clock, shared, &batch, &mut trouble);
             batch.clear();
         }
     }
 }
 
-/// Commits a batch, retrying transient trouble; a database that can no longer be
-/// written stops the worker with that error rather than losing outcomes silently
-/// (their jobs stay leased and are rescued once the lease runs out).
-fn write(store: &dyn Store, clock: &dyn Clock, shared: &Shared, batch: &[Outcome]) {
+/// Commits a batch, retrying transient trouble; a database that cannot be
+/// written any more (or for longer than the worker's budget) stops the worker with
+/// that error rather than losing outcomes silently: their jobs stay leased and are
+/// rescued once the lease runs out.
+fn write(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    shared: &Shared,
+    batch: &[Outcome],
+    trouble: &mut Trouble,
+) {
     let mut pause = Duration::from_millis(10);
-    let mut warned = false;
     loop {
         match store.job_finish_many(batch, clock.now_ms()) {
-            Ok(_) => return,
-            Err(e @ (Error::ReadOnly(_) | Error::Corrupt(_))) => {
-                shared.fail(&e);
-                return;
-            }
+            Ok(_) => return trouble.cleared(),
             Err(e) => {
-                if !warned {
-                    eprintln!("[taskito] could not record job results, retrying: {e}");
-                    warned = true;
-                }
-                if shared.shutdown.phase() == crate::Phase::Stopped {
+                if trouble.failed(&e) || shared.shutdown.phase() == crate::Phase::Stopped {
+                    shared.fail(&e);
                     return;
                 }
                 std::thread::sleep(pause);

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
-use taskito_core::{ClaimRequest, Clock, Error, Job, Store};
+use taskito_core::{ClaimRequest, Clock, Job, Store};
 use tokio::time::{sleep, Instant};
 
+use crate::trouble::Trouble;
 use crate::worker::Shared;
 use crate::WorkerConfig;
 
@@ -23,6 +24,10 @@ pub(crate) async fn run(
     let poll = Duration::from_millis(config.poll_ms.max(1));
     let marker_every = Duration::from_millis(config.marker_poll_ms.max(1));
     let mut failures = 0_u32;
+    let mut trouble = Trouble::new(
+        "claiming jobs",
+        Duration::from_millis(config.give_up_after_ms),
+    );
     let mut marker = store.change_marker().ok();
     while !shared.shutdown.is_requested() {
         let free = capacity.saturating_sub(shared.inflight());
@@ -30,6 +35,7 @@ pub(crate) async fn run(
             match store.job_claim(&request(config, clock, free)) {
                 Ok(claimed) if !claimed.is_empty() => {
                     failures = 0;
+                    trouble.cleared();
                     shared.add_inflight(claimed.len());
                     for job in claimed {
                         // Never blocks: the channel holds `capacity` and we hold
@@ -40,16 +46,16 @@ pub(crate) async fn run(
                     }
                     continue;
                 }
-                Ok(_) => failures = 0,
-                Err(e @ (Error::ReadOnly(_) | Error::Corrupt(_))) => {
-                    shared.fail(&e);
-                    return;
+                Ok(_) => {
+                    failures = 0;
+                    trouble.cleared();
                 }
                 Err(e) => {
-                    failures += 1;
-                    if failures == 1 {
-                        eprintln!("[taskito] could not claim jobs, retrying: {e}");
+                    if trouble.failed(&e) {
+                        shared.fail(&e);
+                        return;
                     }
+                    failures += 1;
                 }
             }
         }

@@ -218,10 +218,12 @@ fn spawn_threads(
     let handler = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
         let max = config.max_commit_batch;
+        let give_up = Duration::from_millis(config.give_up_after_ms);
         std::thread::Builder::new()
             .name("taskito-results".into())
             .spawn(move || {
-                results::run(&results_rx, store.as_ref(), clock.as_ref(), &shared, max)
+                let (store, clock) = (store.as_ref(), clock.as_ref());
+                results::run(&results_rx, store, clock, &shared, max, give_up);
             })?
     };
     let heartbeat = {
@@ -231,6 +233,7 @@ fn spawn_threads(
             lease_ms: config.lease_ms,
             max_crashes: config.max_crashes,
             every: Duration::from_millis(config.heartbeat_ms),
+            give_up_after: Duration::from_millis(config.give_up_after_ms),
         };
         std::thread::Builder::new()
             .name("taskito-heartbeat".into())
