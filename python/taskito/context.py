@@ -1,31 +1,65 @@
 """``current_job``: what a running task knows about its own job.
 
 The worker sets the context on its thread before it calls a task and clears it
-afterwards, so ``current_job`` is only meaningful inside a task.
+afterwards, so ``current_job`` is only meaningful inside a task. The context also
+holds the queue that runs the job (per thread, not in a module global), so that
+several queues in one process each read and write their own database.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from taskito.errors import SoftTimeoutError
+from taskito.errors import SoftTimeoutError, TaskCancelledError
+
+if TYPE_CHECKING:
+    from taskito.queue import Queue
 
 _NO_CONTEXT = (
     "No active job context: current_job is only available inside a task run by a taskito worker"
 )
+_NO_QUEUE = (
+    "No queue for this job context: current_job.{method}() needs the job to be run by a "
+    "taskito worker"
+)
 
 
 class _State:
-    __slots__ = ("job_id", "queue_name", "retry_count", "soft_timeout", "started", "task_name")
+    __slots__ = (
+        "attempt",
+        "job_id",
+        "queue",
+        "queue_name",
+        "retry_count",
+        "soft_timeout",
+        "started",
+        "task_name",
+    )
 
-    def __init__(self, job_id: str, task_name: str, retry_count: int, queue_name: str) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        task_name: str,
+        retry_count: int,
+        queue_name: str,
+        queue: Queue | None,
+        attempt: int | None,
+    ) -> None:
         self.job_id = job_id
         self.task_name = task_name
         self.retry_count = retry_count
         self.queue_name = queue_name
+        self.queue = queue
+        self.attempt = attempt
         self.started = time.monotonic()
         self.soft_timeout: float | None = None
+
+    def require_queue(self, method: str) -> Queue:
+        if self.queue is None:
+            raise RuntimeError(_NO_QUEUE.format(method=method))
+        return self.queue
 
 
 class JobContext:
@@ -40,8 +74,16 @@ class JobContext:
             raise RuntimeError(_NO_CONTEXT)
         return state
 
-    def _set_context(self, job_id: str, task_name: str, retry_count: int, queue_name: str) -> None:
-        self._local.state = _State(job_id, task_name, retry_count, queue_name)
+    def _set_context(
+        self,
+        job_id: str,
+        task_name: str,
+        retry_count: int,
+        queue_name: str,
+        queue: Queue | None = None,
+        attempt: int | None = None,
+    ) -> None:
+        self._local.state = _State(job_id, task_name, retry_count, queue_name, queue, attempt)
 
     def _set_soft_timeout(self, seconds: float | None) -> None:
         state = self._state()
@@ -75,6 +117,39 @@ class JobContext:
     def queue_name(self) -> str:
         """The queue the job was taken from."""
         return self._state().queue_name
+
+    @property
+    def attempt(self) -> int | None:
+        """This run's attempt number: 1 on the first run, and every run counts, including
+        runs cut short by a crash (``retry_count`` counts only failures). None when unknown.
+        """
+        return self._state().attempt
+
+    def update_progress(self, progress: int) -> None:
+        """Record the job's progress (any int; shown by ``JobResult.progress``).
+
+        The write is fenced by this attempt: once the job was taken over (lease lost,
+        hard timeout), a late update changes nothing.
+        """
+        state = self._state()
+        if isinstance(progress, bool) or not isinstance(progress, int):
+            raise TypeError(f"progress must be an int, not {type(progress).__name__}")
+        queue = state.require_queue("update_progress")
+        queue._inner.set_progress(state.job_id, progress, state.attempt)
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`TaskCancelledError` if someone asked this job to stop.
+
+        ``queue.cancel_running_job(id)`` asks; the worker then ends the job ``cancelled``.
+        Call this at points where stopping is safe.
+        """
+        state = self._state()
+        queue = state.require_queue("check_cancelled")
+        record = queue._inner.get_job(state.job_id)
+        if record is not None and record.cancel_requested:
+            raise TaskCancelledError(
+                f"job {state.job_id} (task '{state.task_name}') was cancelled while running"
+            )
 
     def check_timeout(self) -> None:
         """Raise :class:`SoftTimeoutError` if the task's ``soft_timeout`` has passed.

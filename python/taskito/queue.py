@@ -15,6 +15,7 @@ from taskito.errors import QueueError, SerializationError, StorageError
 from taskito.middleware import TaskMiddleware
 from taskito.result import JobResult
 from taskito.serializers import CloudpickleSerializer, Serializer, failure_reason
+from taskito.signing import Signer, SigningKeys
 from taskito.task import (
     ExceptionTypes,
     TaskConfig,
@@ -65,7 +66,11 @@ class Queue:
     (seconds) and ``default_priority`` apply to every task option and enqueue argument
     left as ``None``. ``lease_timeout`` is how long a job stays claimed by a worker that
     stops heart-beating; ``shutdown_timeout`` is how long a graceful stop waits for running
-    jobs. ``durable=True`` makes every commit survive power loss (slower).
+    jobs. ``durable=True`` makes every commit survive power loss (slower). A job whose
+    worker died ``max_crashes`` times while running it is dead-lettered ("quarantined").
+    ``signing_key`` (bytes or str, or a list of them: the first signs, all verify) signs
+    every payload and result so that a worker never deserializes bytes written by
+    someone without the key; see ``docs/security.md``.
     """
 
     def __init__(
@@ -82,6 +87,8 @@ class Queue:
         lease_timeout: float = 10.0,
         shutdown_timeout: float = 30.0,
         durable: bool = False,
+        max_crashes: int = 3,
+        signing_key: SigningKeys | None = None,
     ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
             raise QueueError(f"workers must be an int >= 0 (0 means one per CPU), got {workers!r}")
@@ -101,6 +108,9 @@ class Queue:
         for option, value in timeouts:
             if not isinstance(value, (int, float)) or value <= 0:
                 raise QueueError(f"{option} must be a number of seconds > 0, got {value!r}")
+        if isinstance(max_crashes, bool) or not isinstance(max_crashes, int) or max_crashes < 1:
+            raise QueueError(f"max_crashes must be an int >= 1, got {max_crashes!r}")
+        signer = None if signing_key is None else Signer(signing_key)
         if result_ttl is not None and result_ttl < 0:
             raise QueueError(f"result_ttl must be a number of seconds >= 0, got {result_ttl!r}")
         global_middleware = list(middleware or ())
@@ -121,6 +131,8 @@ class Queue:
         self._result_ttl = result_ttl
         self._lease_timeout = float(lease_timeout)
         self._shutdown_timeout = float(shutdown_timeout)
+        self._max_crashes = max_crashes
+        self._signer = signer
         self._task_registry: dict[str, Callable[..., Any]] = {}
         self._task_configs: list[TaskConfig] = []
         self._periodic_configs: list[dict[str, Any]] = []
@@ -261,11 +273,12 @@ class Queue:
                 f"the kwargs of task '{task_name}' must be a dict, not {type(kwargs).__name__}"
             )
         try:
-            return bytes(self._serializer.dumps((tuple(args), dict(kwargs or {}))))
+            data = bytes(self._serializer.dumps((tuple(args), dict(kwargs or {}))))
         except Exception as exc:
             raise SerializationError(
                 f"cannot serialize the arguments of task '{task_name}': {failure_reason(exc)}"
             ) from exc
+        return data if self._signer is None else self._signer.seal_payload(task_name, data)
 
     def _options(
         self,
@@ -415,6 +428,33 @@ class Queue:
         """Cancel a pending job; True if it was cancelled."""
         return self._inner.cancel_job(job_id)
 
+    def cancel_running_job(self, job_id: str) -> bool:
+        """Ask a running job to stop; True if it is running and was asked.
+
+        Cancellation is cooperative: the task stops at its next
+        ``current_job.check_cancelled()``, and the job then ends ``cancelled``.
+        """
+        return self._inner.request_cancel(job_id)
+
+    def update_progress(self, job_id: str, progress: int) -> None:
+        """Set the progress of any job (no range check)."""
+        if isinstance(progress, bool) or not isinstance(progress, int):
+            raise QueueError(f"progress must be an int, not {type(progress).__name__}")
+        self._inner.set_progress(job_id, progress)
+
+    def replay(self, job_id: str) -> JobResult:
+        """Enqueue a copy of a job (same payload, task and options); returns the new job.
+
+        The copy's metadata is ``{"replayed_from": job_id}``; :meth:`replay_history`
+        lists the replays of a job.
+        """
+        return JobResult(self, self._inner.replay(job_id))
+
+    def replay_history(self, job_id: str) -> list[dict[str, Any]]:
+        """The replays of a job, oldest first: dicts ``{id, original_job_id, replay_job_id,
+        replayed_at, original_error, replay_error}``."""
+        return [dict(row) for row in self._inner.replay_history(job_id)]
+
     def dead_letters(self, limit: int = 10, offset: int = 0) -> list[dict[str, Any]]:
         """Dead-lettered jobs, newest first (without their payloads)."""
         return [dict(row) for row in self._inner.dead_letters(limit, offset)]
@@ -480,6 +520,10 @@ class Queue:
     async def adead_letters(self, limit: int = 10, offset: int = 0) -> list[dict[str, Any]]:
         """:meth:`dead_letters` without blocking the event loop."""
         return await self._in_executor(self.dead_letters, limit, offset)
+
+    async def areplay(self, job_id: str) -> JobResult:
+        """:meth:`replay` without blocking the event loop."""
+        return await self._in_executor(self.replay, job_id)
 
     async def aretry_dead(self, dead_id: str) -> str:
         """:meth:`retry_dead` without blocking the event loop."""

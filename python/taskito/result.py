@@ -15,6 +15,7 @@ from taskito.errors import (
     TaskCancelledError,
 )
 from taskito.serializers import failure_reason
+from taskito.signing import SignatureError
 
 if TYPE_CHECKING:
     from taskito.queue import Queue
@@ -107,6 +108,14 @@ class JobResult:
             data = record.result
             if data is None:
                 return None
+            signer = self._queue._signer
+            if signer is not None:
+                try:
+                    data = signer.open_result(self._id, data)
+                except SignatureError as exc:
+                    raise SerializationError(
+                        f"refused the result of job {self._id} (task '{record.task_name}'): {exc}"
+                    ) from None
             try:
                 return self._queue._serializer.loads(data)
             except Exception as exc:

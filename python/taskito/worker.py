@@ -8,6 +8,7 @@ what a task's outcome is and how the process starts and stops.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 import signal
@@ -26,8 +27,9 @@ from taskito._native import (
     JobRecord,
 )
 from taskito.context import current_job
-from taskito.errors import TaskCancelledError
+from taskito.errors import TaskCancelledError, TaskTimeoutError
 from taskito.serializers import failure_reason
+from taskito.signing import SignatureError
 from taskito.task import is_retryable
 
 if TYPE_CHECKING:
@@ -87,6 +89,13 @@ def _notify_retry(queue: Queue, task_name: str, error: BaseException, retry_coun
             logger.exception("middleware %s.on_retry raised; ignored", type(mw).__name__)
 
 
+def _open_payload(queue: Queue, job: JobRecord) -> bytes:
+    """The job's serialized arguments, checked against the signing keys if there are any."""
+    if queue._signer is None:
+        return job.payload
+    return queue._signer.open_payload(job.task_name, job.payload)
+
+
 def _execute(queue: Queue, job: JobRecord) -> Outcome:
     name = job.task_name
     fn = queue._task_registry.get(name)
@@ -96,7 +105,11 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
             f"unknown task '{name}': no task with this name is registered in this worker",
         )
     try:
-        args, kwargs = _load_args(queue, job.payload)
+        payload = _open_payload(queue, job)
+    except SignatureError as exc:  # checked before the serializer sees a single byte
+        return (OUTCOME_FAIL, f"refused the payload of job {job.id} (task '{name}'): {exc}")
+    try:
+        args, kwargs = _load_args(queue, payload)
     except Exception as exc:
         return (
             OUTCOME_FAIL,
@@ -104,12 +117,16 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
             f"{failure_reason(exc)}",
         )
 
-    current_job._set_context(job.id, name, job.retry_count, job.queue)
+    current_job._set_context(job.id, name, job.retry_count, job.queue, queue, job.attempt)
     try:
         try:
             result = fn(*args, **kwargs)
         except TaskCancelledError as exc:
             return (OUTCOME_CANCELLED, str(exc) or f"job {job.id} was cancelled")
+        except TaskTimeoutError as exc:
+            # Raised into the task by the hard-timeout watchdog; the engine already failed
+            # this attempt (retry rules apply), so this outcome is fenced off anyway.
+            return (OUTCOME_RETRY, _format_error(exc))
         except KeyboardInterrupt:
             # Not the task's failure: stop this worker; the job runs again later.
             logger.warning("task '%s' raised KeyboardInterrupt; stopping the worker", name)
@@ -131,25 +148,101 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
                 OUTCOME_FAIL,
                 f"the result of task '{name}' could not be serialized: {failure_reason(exc)}",
             )
+        if data is not None and queue._signer is not None:
+            data = queue._signer.seal_result(job.id, data)
         return (OUTCOME_SUCCESS, data)
     finally:
         current_job._clear_context()
 
 
-def make_run_job(queue: Queue) -> Callable[[JobRecord], Outcome]:
-    """The callback the engine calls, on its worker threads, for every claimed job.
+class HardTimeout(TaskTimeoutError):
+    """What a task sees when it runs past its hard timeout (raised into its thread)."""
 
-    It never raises: every problem becomes an outcome with a message.
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(args or ("the job ran past its hard timeout and was interrupted",)))
+
+
+_INTERRUPTED = (OUTCOME_RETRY, "the job ran past its hard timeout and was interrupted")
+
+
+def _async_raise(thread_id: int, exc_type: type[BaseException] | None) -> int:
+    """Raise ``exc_type`` in another thread at its next Python instruction (None: cancel
+    a pending one). Returns how many threads were affected."""
+    target = ctypes.c_ulong(thread_id)
+    if exc_type is None:
+        return int(ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None))
+    return int(ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(exc_type)))
+
+
+class JobRunner:
+    """The callback the engine calls, on its worker threads, for every claimed job,
+    and the ``interrupt(job_id)`` the engine calls when a job passes its hard timeout.
+
+    Calling it never raises: every problem becomes an outcome with a message.
+
+    An interrupt raises :class:`TaskTimeoutError` in the thread running the job, at its
+    next Python instruction: a task blocked inside a C call (``time.sleep``, a socket
+    read, a lock) is interrupted only when that call returns to Python, and a task that
+    catches the exception and goes on keeps its thread until it returns.
     """
 
-    def run_job(job: JobRecord) -> Outcome:
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+        self._lock = threading.Lock()
+        self._threads: dict[str, int] = {}  # job id -> ident of the thread running it
+        self._interrupted: set[str] = set()
+
+    def __call__(self, job: JobRecord) -> Outcome:
+        job_id = job.id
+        ident = threading.get_ident()
         try:
-            return _execute(queue, job)
+            with self._lock:
+                self._threads[job_id] = ident
+            outcome = self._run(job)
+        except BaseException:  # an interrupt landing outside the task; nothing to build here
+            outcome = _INTERRUPTED
+        while True:  # an interrupt raises at most once, wherever it lands: retry until done
+            try:
+                self._forget(job_id, ident)
+                break
+            except TaskTimeoutError:
+                outcome = _INTERRUPTED
+        return outcome
+
+    def _run(self, job: JobRecord) -> Outcome:
+        try:
+            return _execute(self._queue, job)
+        except TaskTimeoutError:
+            return _INTERRUPTED
         except BaseException:
             text = traceback.format_exc()
             return (OUTCOME_RETRY, f"internal error in the taskito worker:\n{text}")
 
-    return run_job
+    def _forget(self, job_id: str, ident: int) -> None:
+        with self._lock:
+            self._threads.pop(job_id, None)
+            if job_id in self._interrupted:
+                # No interrupt can come for this job any more (it is no longer listed);
+                # drop one still pending so it cannot hit the thread's next job.
+                _async_raise(ident, None)
+                self._interrupted.discard(job_id)
+
+    def interrupt(self, job_id: str) -> None:
+        """Stop the task running ``job_id`` (the engine already failed its attempt)."""
+        try:
+            with self._lock:
+                ident = self._threads.get(job_id)
+                if ident is None or job_id in self._interrupted:
+                    return
+                self._interrupted.add(job_id)
+                _async_raise(ident, HardTimeout)
+        except BaseException:  # called from a Rust thread: never let anything escape
+            logger.exception("could not interrupt job %s", job_id)
+
+
+def make_run_job(queue: Queue) -> JobRunner:
+    """The callback the engine calls for every claimed job; see :class:`JobRunner`."""
+    return JobRunner(queue)
 
 
 # -- running a worker --------------------------------------------------------------------
@@ -193,12 +286,15 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
     names = resolve_queues(queue, queues)
     threads = _threads(queue)
     _banner(queue, names, threads)
+    runner = JobRunner(queue)
     worker = queue._inner.start_worker(
-        make_run_job(queue),
+        runner,
         names,
         threads,
         lease_ms=int(queue._lease_timeout * 1000),
         grace_ms=int(queue._shutdown_timeout * 1000),
+        max_crashes=queue._max_crashes,
+        interrupt=runner.interrupt,
     )
     announced = False
     signals_seen = 0
@@ -267,4 +363,4 @@ async def arun_worker(queue: Queue, queues: Sequence[str] | None = None) -> None
         _restore(previous)
 
 
-__all__ = ["make_run_job", "resolve_queues", "run_worker"]
+__all__ = ["HardTimeout", "JobRunner", "make_run_job", "resolve_queues", "run_worker"]

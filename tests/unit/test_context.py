@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 import pytest
 from taskito import SoftTimeoutError, current_job
@@ -43,5 +44,30 @@ def test_check_timeout_raises_only_past_the_soft_timeout() -> None:
             pass
         with pytest.raises(SoftTimeoutError, match="soft timeout"):
             current_job.check_timeout()
+    finally:
+        current_job._clear_context()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: current_job.update_progress(5),
+        current_job.check_cancelled,
+        lambda: current_job.attempt,
+    ],
+)
+def test_job_methods_outside_a_task_raise(call: Callable[[], object]) -> None:
+    with pytest.raises(RuntimeError, match="No active job context"):
+        call()
+
+
+def test_job_methods_need_the_queue_that_runs_the_job() -> None:
+    current_job._set_context("job-3", "mod.task", 0, "default")
+    try:
+        with pytest.raises(RuntimeError, match=r"current_job.check_cancelled\(\) needs"):
+            current_job.check_cancelled()
+        with pytest.raises(RuntimeError, match=r"current_job.update_progress\(\) needs"):
+            current_job.update_progress(1)
+        assert current_job.attempt is None
     finally:
         current_job._clear_context()

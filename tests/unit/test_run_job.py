@@ -5,6 +5,7 @@ Jobs are real stored records (enqueued, then read back); no worker runs.
 
 from __future__ import annotations
 
+import pickle
 import sys
 import threading
 from pathlib import Path
@@ -26,7 +27,8 @@ from taskito._native import (
     JobRecord,
 )
 from taskito.context import JobContext
-from taskito.worker import make_run_job, resolve_queues
+from taskito.signing import MAGIC, Signer
+from taskito.worker import HardTimeout, _async_raise, make_run_job, resolve_queues
 
 
 def record(queue: Queue, task_name: str, *args: Any, **options: Any) -> JobRecord:
@@ -289,3 +291,193 @@ def test_resolve_queues(queue: Queue) -> None:
     queue.task(name="y", queue="emails")(lambda: None)
     assert resolve_queues(queue, None) == ["default", "emails"]
     assert resolve_queues(queue, ["b", "a", "b"]) == ["b", "a"]
+
+
+# -- signed payloads ----------------------------------------------------------------------
+
+
+class Canary:
+    """A serializer that records every call: a refused payload must never reach it."""
+
+    def __init__(self) -> None:
+        self.loads_calls = 0
+        self.inner = JsonSerializer()
+
+    def dumps(self, obj: Any) -> bytes:
+        return self.inner.dumps(obj)
+
+    def loads(self, data: bytes) -> Any:
+        self.loads_calls += 1
+        return self.inner.loads(data)
+
+
+def test_signed_payload_runs_and_its_result_is_signed(tmp_path: Path) -> None:
+    queue = Queue(db_path=str(tmp_path / "q.db"), signing_key=b"k1")
+
+    @queue.task(name="t.add")
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    job = record(queue, "t.add", 2, 3)
+    assert job.payload.startswith(MAGIC)
+    code, value = make_run_job(queue)(job)
+    assert code == OUTCOME_SUCCESS and isinstance(value, bytes)
+    assert value.startswith(MAGIC)
+    assert queue._serializer.loads(Signer(b"k1").open_result(job.id, value)) == 5
+
+
+@pytest.mark.parametrize("kind", ["tampered", "unsigned", "other key"])
+def test_bad_payloads_are_refused_before_deserializing(tmp_path: Path, kind: str) -> None:
+    db = str(tmp_path / "q.db")
+    canary = Canary()
+    queue = Queue(db_path=db, signing_key=b"k1", serializer=canary)
+    ran: list[int] = []
+
+    @queue.task(name="t.f")
+    def f(x: int) -> None:
+        ran.append(x)
+
+    writer = {
+        "tampered": queue,
+        "unsigned": Queue(db_path=db, serializer=canary),
+        "other key": Queue(db_path=db, signing_key=b"k2", serializer=canary),
+    }[kind]
+    job = record(writer, "t.f", 1)
+    if kind == "tampered":
+        flipped = bytearray(job.payload)
+        flipped[-2] ^= 0x01
+        job = FakeRecord(job, payload=bytes(flipped))  # type: ignore[assignment]
+    code, value = make_run_job(queue)(job)
+    assert code == OUTCOME_FAIL
+    reason = (
+        "it is not signed, and this queue accepts only signed data"
+        if kind == "unsigned"
+        else "its signature does not match; it was tampered with or signed with another key"
+    )
+    assert value == f"refused the payload of job {job.id} (task 't.f'): {reason}"
+    assert canary.loads_calls == 0 and ran == []
+
+
+class FakeRecord:
+    """A stored record with some fields replaced."""
+
+    def __init__(self, job: JobRecord, **changes: Any) -> None:
+        self._job, self._changes = job, changes
+
+    def __getattr__(self, name: str) -> Any:
+        return self._changes[name] if name in self._changes else getattr(self._job, name)
+
+
+# -- hard-timeout interrupts --------------------------------------------------------------
+
+
+def test_interrupt_stops_a_task_looping_in_python_and_frees_its_thread(queue: Queue) -> None:
+    started = threading.Event()
+    ran_after: list[str] = []
+
+    @queue.task(name="t.spin")
+    def spin() -> None:
+        started.set()
+        while True:
+            pass
+
+    @queue.task(name="t.next")
+    def next_job() -> str:
+        ran_after.append(current_job.id)
+        return "ok"
+
+    runner = make_run_job(queue)
+    job = record(queue, "t.spin")
+    follow = record(queue, "t.next")
+    outcomes: list[Any] = []
+
+    def thread_body() -> None:
+        outcomes.append(runner(job))
+        outcomes.append(runner(follow))  # the same thread takes the next job
+
+    thread = threading.Thread(target=thread_body, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    runner.interrupt("no-such-job")  # unknown ids are ignored
+    runner.interrupt(job.id)
+    runner.interrupt(job.id)  # a second call for the same job does nothing more
+    thread.join(10)
+    assert not thread.is_alive()
+    code, text = outcomes[0]
+    assert code == OUTCOME_RETRY
+    assert "HardTimeout: the job ran past its hard timeout and was interrupted" in str(text)
+    assert outcomes[1][0] == OUTCOME_SUCCESS and ran_after == [follow.id]
+    assert runner._threads == {} and runner._interrupted == set()
+
+
+def test_a_finished_job_is_not_interrupted(queue: Queue) -> None:
+    @queue.task(name="t.quick")
+    def quick() -> int:
+        return 1
+
+    runner = make_run_job(queue)
+    job = record(queue, "t.quick")
+    assert runner(job)[0] == OUTCOME_SUCCESS
+    runner.interrupt(job.id)  # too late: nothing is running it
+    assert runner(record(queue, "t.quick"))[0] == OUTCOME_SUCCESS
+
+
+def test_a_pending_interrupt_is_dropped_before_the_next_job() -> None:
+    # The primitive behind JobRunner._forget: an exception set for a thread that is
+    # inside a C call is dropped by setting None, so it never reaches later code.
+    blocked, release = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def body() -> None:
+        try:
+            blocked.set()
+            release.wait()  # a C-level wait: an async exception waits for its return
+            for _ in range(1000):
+                pass
+            seen.append("no exception")
+        except HardTimeout:
+            seen.append("interrupted")
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    assert blocked.wait(10)
+    assert thread.ident is not None
+    assert _async_raise(thread.ident, HardTimeout) == 1
+    assert _async_raise(thread.ident, None) == 1
+    release.set()
+    thread.join(10)
+    assert seen == ["no exception"]
+
+
+class MarkerPickle:
+    """Unpickling this creates a file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("setup", ["no key (negative control)", "json", "signed"])
+def test_a_pickle_written_to_the_database_runs_only_without_protection(
+    tmp_path: Path, setup: str
+) -> None:
+    marker = tmp_path / "pwned"
+    choices: dict[str, dict[str, Any]] = {
+        "no key (negative control)": {},
+        "json": {"serializer": JsonSerializer()},
+        "signed": {"signing_key": b"k"},
+    }
+    options = choices[setup]
+    queue = Queue(db_path=str(tmp_path / "q.db"), **options)
+
+    @queue.task(name="t.f")
+    def f() -> None:
+        pass
+
+    job = FakeRecord(record(queue, "t.f"), payload=pickle.dumps(MarkerPickle(marker)))
+    code, _ = make_run_job(queue)(job)  # type: ignore[arg-type]
+    assert code == OUTCOME_FAIL
+    # Without protection the canary fires: this test would see a real attack.
+    assert marker.exists() == (setup == "no key (negative control)")
