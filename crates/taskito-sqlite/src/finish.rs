@@ -1,5 +1,5 @@
-//! Writing attempt outcomes back, fenced by attempt, and rescuing jobs whose
-//! worker stopped heartbeating.
+//! Writing attempt outcomes back, fenced by attempt. [`kill`] and [`release`]
+//! are also how a rescue ends an interrupted attempt.
 
 use rusqlite::{params, Connection};
 use taskito_core::{new_job_id, FinishReport, Outcome};
@@ -9,11 +9,11 @@ use crate::busy::TxResult;
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
 const RETRY: &str = include_str!("../queries/finish_retry.sql");
 const DEAD: &str = include_str!("../queries/finish_dead.sql");
+const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");
 const RELEASE: &str = include_str!("../queries/finish_release.sql");
 const RECORD_ERROR: &str =
     "INSERT INTO job_errors (job_id, attempt, error, failed_at) VALUES (?1, ?2, ?3, ?4)";
 const COPY_TO_DEAD_LETTERS: &str = include_str!("../queries/dead_letter_copy.sql");
-const RESCUE: &str = include_str!("../queries/job_rescue.sql");
 
 /// Runs inside the caller's write transaction (one per batch: group commit).
 /// Each update matches only `running` rows with the same attempt; a row count
@@ -55,26 +55,22 @@ pub(crate) fn finish_many(
                 job_id,
                 attempt,
                 error,
+            } => kill(conn, job_id, *attempt, error, now)?,
+            Outcome::Cancelled {
+                job_id,
+                attempt,
+                error,
             } => {
                 let applied = conn
-                    .prepare_cached(DEAD)?
+                    .prepare_cached(CANCELLED)?
                     .execute(params![job_id, attempt, error, now])?
                     == 1;
                 if applied {
                     record_error(conn, job_id, *attempt, error, now)?;
-                    conn.prepare_cached(COPY_TO_DEAD_LETTERS)?.execute(params![
-                        new_job_id(),
-                        job_id,
-                        now
-                    ])?;
                 }
                 applied
             }
-            Outcome::Release { job_id, attempt } => {
-                conn.prepare_cached(RELEASE)?
-                    .execute(params![job_id, attempt])?
-                    == 1
-            }
+            Outcome::Release { job_id, attempt } => release(conn, job_id, *attempt)?,
         };
         if applied {
             report.applied += 1;
@@ -97,6 +93,33 @@ fn record_error(
     Ok(())
 }
 
-pub(crate) fn rescue_expired(conn: &Connection, now: i64) -> TxResult<u64> {
-    Ok(conn.prepare_cached(RESCUE)?.execute([now])? as u64)
+/// Ends an attempt for good, fenced: the job becomes `dead` with `error`, the
+/// attempt is recorded in `job_errors` and the job is copied to the dead
+/// letters. Returns false (and writes nothing) when the attempt no longer
+/// holds the job.
+pub(crate) fn kill(
+    conn: &Connection,
+    job_id: &str,
+    attempt: i32,
+    error: &str,
+    now: i64,
+) -> TxResult<bool> {
+    let applied = conn
+        .prepare_cached(DEAD)?
+        .execute(params![job_id, attempt, error, now])?
+        == 1;
+    if applied {
+        record_error(conn, job_id, attempt, error, now)?;
+        conn.prepare_cached(COPY_TO_DEAD_LETTERS)?
+            .execute(params![new_job_id(), job_id, now])?;
+    }
+    Ok(applied)
+}
+
+/// Puts a running job back to `pending` at once, fenced, spending nothing.
+pub(crate) fn release(conn: &Connection, job_id: &str, attempt: i32) -> TxResult<bool> {
+    Ok(conn
+        .prepare_cached(RELEASE)?
+        .execute(params![job_id, attempt])?
+        == 1)
 }

@@ -1,4 +1,5 @@
-//! Inserting, reading, listing, cancelling and purging jobs.
+//! Inserting, reading, listing, cancelling and purging jobs; cancel requests
+//! and progress of running jobs.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, Stats};
@@ -18,6 +19,10 @@ const CANCEL: &str =
     "UPDATE jobs SET status = 'cancelled', completed_at = ?2 WHERE id = ?1 AND status = 'pending'";
 const PURGE_ERRORS: &str = include_str!("../queries/purge_completed_errors.sql");
 const PURGE_JOBS: &str = include_str!("../queries/purge_completed_jobs.sql");
+const PURGE_EXPIRED_ERRORS: &str = include_str!("../queries/purge_expired_results_errors.sql");
+const PURGE_EXPIRED_JOBS: &str = include_str!("../queries/purge_expired_results_jobs.sql");
+const REQUEST_CANCEL: &str = include_str!("../queries/job_request_cancel.sql");
+const SET_PROGRESS: &str = include_str!("../queries/job_set_progress.sql");
 
 /// Runs inside the caller's write transaction.
 pub(crate) fn insert_many(conn: &Connection, jobs: &[NewJob]) -> TxResult<Vec<String>> {
@@ -126,4 +131,26 @@ pub(crate) fn purge_completed(conn: &Connection, before: i64) -> TxResult<u64> {
     conn.prepare_cached(PURGE_ERRORS)?.execute([before])?;
     let n = conn.prepare_cached(PURGE_JOBS)?.execute([before])?;
     Ok(n as u64)
+}
+
+pub(crate) fn purge_expired_results(conn: &Connection, now: i64) -> TxResult<u64> {
+    conn.prepare_cached(PURGE_EXPIRED_ERRORS)?.execute([now])?;
+    let n = conn.prepare_cached(PURGE_EXPIRED_JOBS)?.execute([now])?;
+    Ok(n as u64)
+}
+
+pub(crate) fn request_cancel(conn: &Connection, id: &str) -> TxResult<bool> {
+    Ok(conn.prepare_cached(REQUEST_CANCEL)?.execute([id])? == 1)
+}
+
+pub(crate) fn set_progress(
+    conn: &Connection,
+    id: &str,
+    attempt: Option<i32>,
+    progress: i32,
+) -> TxResult<bool> {
+    Ok(conn
+        .prepare_cached(SET_PROGRESS)?
+        .execute(params![id, progress, attempt])?
+        == 1)
 }

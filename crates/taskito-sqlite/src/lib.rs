@@ -18,6 +18,8 @@ mod migrations;
 mod options;
 mod pool;
 mod queue_list;
+mod replay;
+mod rescue;
 mod rows;
 mod store;
 mod workers;

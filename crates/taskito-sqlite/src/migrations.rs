@@ -10,7 +10,12 @@ use crate::busy::{self, TxError};
 use crate::SqliteOptions;
 
 /// Every schema step in order; the version of a step is its position + 1.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+/// Never edit a step that has shipped: databases already past it would not see
+/// the change. Add a new file instead.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_delivery.sql"),
+];
 
 fn latest() -> i64 {
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)

@@ -3,7 +3,7 @@
 
 use rusqlite::types::Type;
 use rusqlite::Row;
-use taskito_core::{DeadLetter, Job, JobErrorRecord, JobState, WorkerInfo};
+use taskito_core::{DeadLetter, Job, JobErrorRecord, JobState, ReplayRecord, WorkerInfo};
 
 pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
@@ -64,6 +64,17 @@ pub(crate) fn job_error_from_row(row: &Row<'_>) -> rusqlite::Result<JobErrorReco
         attempt: row.get(2)?,
         error: row.get(3)?,
         failed_at: row.get(4)?,
+    })
+}
+
+pub(crate) fn replay_from_row(row: &Row<'_>) -> rusqlite::Result<ReplayRecord> {
+    Ok(ReplayRecord {
+        id: row.get(0)?,
+        original_job_id: row.get(1)?,
+        replay_job_id: row.get(2)?,
+        replayed_at: row.get(3)?,
+        original_error: row.get(4)?,
+        replay_error: row.get(5)?,
     })
 }
 

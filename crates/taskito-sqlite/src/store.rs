@@ -9,14 +9,16 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
     ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    Result, Stats, Store, WorkerInfo,
+    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
 use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
-use crate::{claim, dead, errors, finish, jobs, migrations, workers, SqliteOptions};
+use crate::{
+    claim, dead, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
+};
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
 /// engine's own reads to proceed side by side on a small machine.
@@ -36,7 +38,16 @@ const READERS: usize = 3;
 /// - refuses a job id that already exists with [`Error::InvalidInput`] (the
 ///   whole batch is rolled back);
 /// - refuses every write with [`Error::ReadOnly`] once the file was deleted or
-///   replaced behind its back.
+///   replaced behind its back;
+/// - quarantines a rescued job once its `crash_count` is at least
+///   `max_crashes` (so a `max_crashes` of 1 or less quarantines at the first
+///   crash), recording the error under the interrupted attempt;
+/// - keeps `cancel_requested` set when a job is rescued or released (the next
+///   attempt sees the request), and keeps `retry_count` on a `Cancelled` outcome;
+/// - gives a replay no unique key and no `expires_at`, and writes its metadata
+///   as `{"replayed_from": "<id>"}` with the id JSON-escaped;
+/// - keeps replay history rows when the jobs they name are purged (their
+///   errors then read as `None`).
 pub struct SqliteStore {
     path: PathBuf,
     file: FileIdentity,
@@ -170,8 +181,37 @@ impl Store for SqliteStore {
         self.write(|tx| finish::finish_many(tx, outcomes, now))
     }
 
-    fn job_rescue_expired(&self, now: i64) -> Result<u64> {
-        self.write(|tx| finish::rescue_expired(tx, now))
+    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
+        self.write(|tx| rescue::rescue_expired(tx, now, max_crashes))
+    }
+
+    fn job_rescue_owner(
+        &self,
+        worker_id: &str,
+        now: i64,
+        max_crashes: i32,
+    ) -> Result<RescueReport> {
+        self.write(|tx| rescue::rescue_owner(tx, worker_id, now, max_crashes))
+    }
+
+    fn job_request_cancel(&self, id: &str) -> Result<bool> {
+        self.write(|tx| jobs::request_cancel(tx, id))
+    }
+
+    fn job_set_progress(&self, id: &str, attempt: Option<i32>, progress: i32) -> Result<bool> {
+        self.write(|tx| jobs::set_progress(tx, id, attempt, progress))
+    }
+
+    fn job_replay(&self, id: &str, now: i64) -> Result<String> {
+        self.write(|tx| replay::replay(tx, id, now))
+    }
+
+    fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>> {
+        self.read(|c| replay::history(c, id))
+    }
+
+    fn job_purge_expired_results(&self, now: i64) -> Result<u64> {
+        self.write(|tx| jobs::purge_expired_results(tx, now))
     }
 
     fn job_purge_completed(&self, before: i64) -> Result<u64> {

@@ -66,8 +66,16 @@ fn leases_are_found_through_the_running_index() {
     let (_dir, conn) = schema();
     assert_served_by(
         &conn,
-        include_str!("../queries/job_rescue.sql"),
+        include_str!("../queries/job_crash_expired.sql"),
         "jobs_leases",
+    );
+    let owner = include_str!("../queries/job_crash_owner.sql");
+    assert_served_by(&conn, owner, "jobs_leases");
+    // A search by owner, not a walk of every running job.
+    let p = plan(&conn, owner);
+    assert!(
+        p.starts_with("SEARCH jobs USING") && p.contains("INDEX jobs_leases (lease_owner=?)"),
+        "{p}"
     );
     let extend = include_str!("../queries/lease_extend.sql");
     assert_served_by(&conn, extend, "jobs_leases");
@@ -82,6 +90,10 @@ fn outcomes_find_their_job_by_id() {
         include_str!("../queries/finish_retry.sql"),
         include_str!("../queries/finish_dead.sql"),
         include_str!("../queries/finish_release.sql"),
+        include_str!("../queries/finish_cancelled.sql"),
+        include_str!("../queries/job_request_cancel.sql"),
+        include_str!("../queries/job_set_progress.sql"),
+        include_str!("../queries/job_replay.sql"),
     ] {
         assert_served_by(&conn, sql, "sqlite_autoindex_jobs_1");
     }
@@ -125,4 +137,31 @@ fn listing_counting_and_purging_use_their_indexes() {
         include_str!("../queries/job_live_by_key.sql"),
         "jobs_unique_live",
     );
+}
+
+/// Only completed jobs whose result TTL has run out are visited: a range of
+/// the expression index, not every completed job.
+#[test]
+fn expired_results_are_found_through_their_expiry_index() {
+    let (_dir, conn) = schema();
+    for sql in [
+        include_str!("../queries/purge_expired_results_errors.sql"),
+        include_str!("../queries/purge_expired_results_jobs.sql"),
+    ] {
+        assert_served_by(&conn, sql, "jobs_result_expiry");
+        assert!(
+            plan(&conn, sql).contains("SEARCH jobs USING INDEX jobs_result_expiry (<expr><?)"),
+            "a range search on the expiry:\n{}",
+            plan(&conn, sql)
+        );
+    }
+}
+
+#[test]
+fn replay_history_walks_its_index_in_order() {
+    let (_dir, conn) = schema();
+    let history = include_str!("../queries/replay_history.sql");
+    assert_served_by(&conn, history, "replay_history_original");
+    assert!(plan(&conn, history)
+        .contains("SEARCH h USING INDEX replay_history_original (original_job_id=?)"));
 }

@@ -62,7 +62,7 @@ fn missing_parent_directories_are_created_and_defaults_are_sane() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
 }
 
 #[test]
@@ -308,5 +308,25 @@ fn two_stores_hammering_one_file_never_fail_nor_double_claim() {
         inserted.len() > 100,
         "only {} jobs inserted in 2 s",
         inserted.len()
+    );
+}
+
+/// The replay's metadata is JSON even when the original id is not a plain
+/// word: the id is escaped as a JSON string.
+#[test]
+fn replay_metadata_escapes_the_original_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(&dir.path().join("replay.db"));
+    let id = "odd \"id\" \\ with\ttab";
+    let job = NewJob {
+        id: id.to_owned(),
+        ..NewJob::new("q", "t", vec![], T0)
+    };
+    store.job_insert_many(&[job]).expect("insert");
+    let copy = store.job_replay(id, T0 + 1).expect("replay");
+    let metadata = store.job_get(&copy).expect("get").expect("replay").metadata;
+    assert_eq!(
+        metadata.as_deref(),
+        Some(r#"{"replayed_from": "odd \"id\" \\ with\ttab"}"#)
     );
 }

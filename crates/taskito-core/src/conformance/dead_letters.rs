@@ -160,3 +160,71 @@ pub fn purge_completed_removes_old_completed_jobs_only(store: &dyn Store) {
         );
     }
 }
+
+/// Purging expired results removes exactly the `complete` jobs whose
+/// `result_ttl_ms` has run out (`completed_at + result_ttl_ms <= now`), with
+/// their recorded errors; jobs without a TTL and jobs in other states stay,
+/// whatever their TTL.
+pub fn purge_expired_results_follows_each_ttl(store: &dyn Store) {
+    let with_ttl = |queue: &str, ttl: Option<i64>| NewJob {
+        result_ttl_ms: ttl,
+        ..new_job(queue, "t")
+    };
+    let complete_at = |queue: &str, ttl: Option<i64>, at: i64| {
+        insert_one(store, with_ttl(queue, ttl));
+        let job = claim(store, "w", &[queue], 1, T0).remove(0);
+        assert_eq!(finish(store, &[complete(&job)], at), (1, 0));
+        job.id
+    };
+    // Failed once before it completed: its job_errors row must go with it.
+    let short = insert_one(store, with_ttl("short", Some(1_000)));
+    let first = claim(store, "w", &["short"], 1, T0).remove(0);
+    let retry = Outcome::Retry {
+        job_id: short.clone(),
+        attempt: first.attempt,
+        error: "once".into(),
+        run_at: T0,
+    };
+    assert_eq!(finish(store, &[retry], T0 + 1), (1, 0));
+    let again = claim(store, "w", &["short"], 1, T0 + 2).remove(0);
+    assert_eq!(finish(store, &[complete(&again)], T0 + 100), (1, 0));
+
+    let long = complete_at("long", Some(5_000), T0 + 100);
+    let zero = complete_at("zero", Some(0), T0 + 100);
+    let forever = complete_at("forever", None, T0 + 100);
+    let pending = insert_one(store, with_ttl("idle", Some(0)));
+    let running = insert_one(store, with_ttl("run", Some(0)));
+    claim(store, "w", &["run"], 1, T0);
+    let dead_one = insert_one(store, with_ttl("dead", Some(0)));
+    let victim = claim(store, "w", &["dead"], 1, T0).remove(0);
+    assert_eq!(finish(store, &[dead(&victim, "x")], T0 + 1), (1, 0));
+    let cancelled = insert_one(store, with_ttl("idle2", Some(0)));
+    assert!(store.job_cancel(&cancelled, T0 + 1).expect("job_cancel"));
+
+    let purge = |now| {
+        store
+            .job_purge_expired_results(now)
+            .expect("job_purge_expired_results")
+    };
+    let exists = |id: &str| store.job_get(id).expect("job_get").is_some();
+    assert_eq!(purge(T0 + 99), 0, "nothing has finished by then");
+    assert_eq!(purge(T0 + 100), 1, "a TTL of 0 expires at completion");
+    assert!(!exists(&zero));
+    assert_eq!(purge(T0 + 1_099), 0);
+    assert!(exists(&short));
+    assert_eq!(
+        purge(T0 + 1_100),
+        1,
+        "expires at exactly completed_at + TTL"
+    );
+    assert!(!exists(&short));
+    assert!(store.job_errors(&short).expect("job_errors").is_empty());
+    assert!(exists(&long));
+    assert_eq!(purge(T0 + 5_100), 1);
+    assert!(!exists(&long));
+    assert_eq!(purge(i64::MAX / 2), 0);
+    for id in [&forever, &pending, &running, &dead_one, &cancelled] {
+        assert!(exists(id), "{id} must stay");
+    }
+    assert_eq!(store.job_errors(&dead_one).expect("job_errors").len(), 1);
+}

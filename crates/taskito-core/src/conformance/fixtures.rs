@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{ClaimRequest, Job, NewJob, Outcome, Store, WorkerInfo};
+use crate::{ClaimRequest, Job, NewJob, Outcome, RescueReport, Store, WorkerInfo};
 
 /// The time every check starts at (Unix ms).
 pub(crate) const T0: i64 = 1_700_000_000_000;
@@ -94,6 +94,18 @@ pub(crate) fn release(job: &Job) -> Outcome {
         job_id: job.id.clone(),
         attempt: job.attempt,
     }
+}
+
+pub(crate) fn rescue_report(rescued: u64, quarantined: u64) -> RescueReport {
+    RescueReport {
+        rescued,
+        quarantined,
+    }
+}
+
+/// The error of a job quarantined after `crashes` crashes, as the docs spell it.
+pub(crate) fn quarantine_error(crashes: i32) -> String {
+    format!("quarantined: the worker died {crashes} times while running it")
 }
 
 pub(crate) fn worker(id: &str, last_heartbeat: i64) -> WorkerInfo {

@@ -335,3 +335,42 @@ pub fn job_errors_of_an_unknown_job_are_empty(store: &dyn Store) {
     let id = insert_one(store, new_job("q", "t"));
     assert!(store.job_errors(&id).expect("job_errors").is_empty());
 }
+
+/// A unique key used several times in one batch: the first job with the key
+/// is inserted and every later one maps to it, in input order, alongside
+/// other keys and unkeyed jobs; a key already live outside the batch wins
+/// over all of them.
+pub fn unique_key_repeated_in_one_batch_maps_to_the_first(store: &dyn Store) {
+    let keyed = |key: &str| NewJob {
+        unique_key: Some(key.to_owned()),
+        ..new_job("b", "t")
+    };
+    let held = insert_one(store, keyed("held"));
+    let batch = [
+        keyed("x"),
+        new_job("b", "t"),
+        keyed("y"),
+        keyed("x"),
+        keyed("held"),
+        keyed("y"),
+        keyed("x"),
+    ];
+    let (x, free, y) = (&batch[0].id, &batch[1].id, &batch[2].id);
+    assert_eq!(
+        insert(store, &batch),
+        vec![
+            x.clone(),
+            free.clone(),
+            y.clone(),
+            x.clone(),
+            held.clone(),
+            y.clone(),
+            x.clone()
+        ]
+    );
+    for skipped in [&batch[3], &batch[4], &batch[5], &batch[6]] {
+        assert_eq!(store.job_get(&skipped.id).expect("job_get"), None);
+    }
+    assert_eq!(get(store, x).unique_key.as_deref(), Some("x"));
+    assert_eq!(store.job_stats().expect("job_stats").pending, 4);
+}

@@ -1,7 +1,23 @@
 //! Leases: rescue after they expire, extension by heartbeats.
 
-use super::fixtures::{claim_request, complete, finish, get, insert, new_job, release, worker, T0};
-use crate::{Job, JobState, Store};
+use super::fixtures::{
+    claim_request, complete, finish, get, insert, new_job, release, rescue_report, worker, T0,
+};
+use crate::{Job, JobState, RescueReport, Store};
+
+/// The crash limit the lease checks rescue with: high enough that no job of
+/// theirs is quarantined.
+const MAX_CRASHES: i32 = 3;
+
+fn rescue(store: &dyn Store, now: i64) -> RescueReport {
+    store
+        .job_rescue_expired(now, MAX_CRASHES)
+        .expect("job_rescue_expired")
+}
+
+fn just_rescued(n: u64) -> RescueReport {
+    rescue_report(n, 0)
+}
 
 fn claim_with_lease(store: &dyn Store, queue: &str, worker: &str, lease_ms: i64) -> Job {
     insert(store, &[new_job(queue, "t")]);
@@ -18,8 +34,8 @@ fn claim_with_lease(store: &dyn Store, queue: &str, worker: &str, lease_ms: i64)
 pub fn rescue_returns_expired_leases_to_pending(store: &dyn Store) {
     let short = claim_with_lease(store, "a", "w1", 1_000);
     let long = claim_with_lease(store, "b", "w2", 5_000);
-    assert_eq!(store.job_rescue_expired(T0 + 1_000).expect("rescue"), 0);
-    assert_eq!(store.job_rescue_expired(T0 + 1_001).expect("rescue"), 1);
+    assert_eq!(rescue(store, T0 + 1_000), just_rescued(0));
+    assert_eq!(rescue(store, T0 + 1_001), just_rescued(1));
 
     let rescued = get(store, &short.id);
     assert_eq!(
@@ -34,8 +50,8 @@ pub fn rescue_returns_expired_leases_to_pending(store: &dyn Store) {
     assert!(store.job_errors(&short.id).expect("job_errors").is_empty());
     assert_eq!(get(store, &long.id).status, JobState::Running);
     assert_eq!(
-        store.job_rescue_expired(T0 + 1_002).expect("rescue"),
-        0,
+        rescue(store, T0 + 1_002),
+        just_rescued(0),
         "nothing left to rescue"
     );
 
@@ -70,7 +86,7 @@ pub fn heartbeat_extends_the_workers_leases(store: &dyn Store) {
         "released jobs stay released"
     );
 
-    assert_eq!(store.job_rescue_expired(T0 + 5_000).expect("rescue"), 1);
+    assert_eq!(rescue(store, T0 + 5_000), just_rescued(1));
     assert_eq!(get(store, &mine.id).status, JobState::Running);
     assert_eq!(get(store, &theirs.id).status, JobState::Pending);
     let workers = store.worker_list().expect("worker_list");

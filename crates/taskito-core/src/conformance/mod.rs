@@ -9,19 +9,25 @@
 
 mod claims;
 mod concurrency;
+mod controls;
 mod dead_letters;
 mod fixtures;
 mod jobs;
 mod leases;
 mod outcomes;
+mod quarantine;
+mod replay;
 mod workers;
 
 pub use claims::*;
 pub use concurrency::*;
+pub use controls::*;
 pub use dead_letters::*;
 pub use jobs::*;
 pub use leases::*;
 pub use outcomes::*;
+pub use quarantine::*;
+pub use replay::*;
 pub use workers::*;
 
 use crate::Store;
@@ -59,6 +65,7 @@ macro_rules! __taskito_for_each_check {
                 stats_count_jobs_per_state,
                 cancel_applies_only_to_pending_jobs,
                 unique_key_maps_to_the_live_job,
+                unique_key_repeated_in_one_batch_maps_to_the_first,
                 job_errors_of_an_unknown_job_are_empty,
                 claim_orders_by_priority_then_schedule_then_id,
                 claim_takes_at_most_limit,
@@ -70,14 +77,23 @@ macro_rules! __taskito_for_each_check {
                 retry_outcome_reschedules_and_records_the_error,
                 dead_outcome_dead_letters_the_job,
                 release_outcome_spends_nothing,
+                cancelled_outcome_ends_the_job_without_dead_letter,
                 stale_attempt_is_fenced,
                 finish_batch_reports_applied_and_fenced,
                 rescue_returns_expired_leases_to_pending,
+                rescue_quarantines_a_job_after_max_crashes,
+                rescue_reports_rescued_and_quarantined_apart,
+                rescue_owner_touches_only_that_workers_running_jobs,
+                cancel_request_applies_only_to_running_jobs,
+                progress_is_fenced_by_attempt,
+                replay_copies_the_work_under_a_new_id,
+                replay_history_lists_replays_with_current_errors,
                 heartbeat_extends_the_workers_leases,
                 dead_retry_enqueues_a_fresh_copy,
                 dead_list_is_newest_first_and_paged,
                 dead_purge_removes_older_entries,
                 purge_completed_removes_old_completed_jobs_only,
+                purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
             ]

@@ -162,6 +162,64 @@ pub fn release_outcome_spends_nothing(store: &dyn Store) {
     assert_eq!(claim(store, "w", &["q"], 1, T0 + 11)[0].attempt, 2);
 }
 
+/// Cancelled ends the job as `cancelled` with its error, finish time and one
+/// recorded attempt, drops the lease, spends no retry and writes no dead
+/// letter; like every outcome it is fenced.
+pub fn cancelled_outcome_ends_the_job_without_dead_letter(store: &dyn Store) {
+    let job = running(store, "q", "w", T0);
+    assert!(store
+        .job_request_cancel(&job.id)
+        .expect("job_request_cancel"));
+    let stopped = Outcome::Cancelled {
+        job_id: job.id.clone(),
+        attempt: job.attempt,
+        error: "cancelled on request".into(),
+    };
+    assert_eq!(
+        finish(store, std::slice::from_ref(&stopped), T0 + 40),
+        (1, 0)
+    );
+    let done = get(store, &job.id);
+    assert_eq!(
+        (done.status, done.retry_count, done.attempt),
+        (JobState::Cancelled, 0, 1)
+    );
+    assert_eq!(
+        (done.error.as_deref(), done.completed_at),
+        (Some("cancelled on request"), Some(T0 + 40))
+    );
+    assert_eq!(
+        (done.lease_owner.as_deref(), done.lease_expires_at),
+        (None, None)
+    );
+    let errors = store.job_errors(&job.id).expect("job_errors");
+    let recorded: Vec<(i32, &str, i64)> = errors
+        .iter()
+        .map(|e| (e.attempt, e.error.as_str(), e.failed_at))
+        .collect();
+    assert_eq!(recorded, vec![(1, "cancelled on request", T0 + 40)]);
+    assert!(store.dead_list(10, 0).expect("dead_list").is_empty());
+    assert!(claim(store, "w", &["q"], 10, T0 + 50).is_empty());
+    assert_eq!(
+        finish(store, &[stopped], T0 + 60),
+        (0, 1),
+        "a cancelled job is not running"
+    );
+    assert_eq!(get(store, &job.id), done);
+
+    let old = running(store, "r", "w1", T0);
+    assert_eq!(finish(store, &[release(&old)], T0 + 1), (1, 0));
+    let current = claim(store, "w2", &["r"], 1, T0 + 2).remove(0);
+    let stale = Outcome::Cancelled {
+        job_id: old.id.clone(),
+        attempt: old.attempt,
+        error: "late".into(),
+    };
+    assert_eq!(finish(store, &[stale], T0 + 3), (0, 1));
+    assert_eq!(get(store, &old.id), current);
+    assert!(store.job_errors(&old.id).expect("job_errors").is_empty());
+}
+
 /// An outcome of an attempt that no longer holds the job changes nothing: not
 /// the job, not its errors, not the dead letters.
 pub fn stale_attempt_is_fenced(store: &dyn Store) {
@@ -190,6 +248,11 @@ pub fn stale_attempt_is_fenced(store: &dyn Store) {
         Outcome::Release {
             job_id: old.id.clone(),
             attempt: 1,
+        },
+        Outcome::Cancelled {
+            job_id: old.id.clone(),
+            attempt: 1,
+            error: "late".into(),
         },
         Outcome::Complete {
             job_id: old.id.clone(),

@@ -1,0 +1,9 @@
+-- ?1 job id, ?2 attempt (fencing token), ?3 error, ?4 now. The task stopped on
+-- request: a final state that is not dead-lettered; the retry count is kept.
+UPDATE jobs
+SET status = 'cancelled',
+    error = ?3,
+    completed_at = ?4,
+    lease_owner = NULL,
+    lease_expires_at = NULL
+WHERE id = ?1 AND attempt = ?2 AND status = 'running'

@@ -1,0 +1,14 @@
+-- ?1 new job id, ?2 original job id, ?3 now. A fresh job doing the same work
+-- with the same settings: no attempt, retry or crash spent, runnable now, no
+-- unique key and no deadline of its own. Its metadata names the original;
+-- json_quote escapes the id as a JSON string.
+INSERT INTO jobs (
+    id, queue, task_name, status, priority, created_at, scheduled_at,
+    max_retries, backoff_ms, timeout_ms, metadata, result_ttl_ms, payload
+)
+SELECT ?1, queue, task_name, 'pending', priority, ?3, ?3,
+       max_retries, backoff_ms, timeout_ms,
+       '{"replayed_from": ' || json_quote(?2) || '}',
+       result_ttl_ms, payload
+FROM jobs
+WHERE id = ?2
