@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import pytest
 import taskito
@@ -83,10 +83,11 @@ def start_worker() -> Iterator[Callable[..., WorkerThread]]:
 
 
 APP_HEADER = """\
+import os
 import pathlib
 import time
 
-from taskito import Queue
+from taskito import Queue, current_job
 
 HERE = pathlib.Path(__file__).resolve().parent
 queue = Queue(db_path=str(HERE / "taskito.db"), workers={workers}{queue_options})
@@ -98,6 +99,17 @@ def wait_for_file(path, timeout=60.0):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{{path.name}} never appeared")
         time.sleep(0.01)
+
+
+def side_effect(note=""):
+    # One line per execution, "job_id attempt pid [note]", in a file outside the queue's
+    # database, appended with one write() so it survives a kill -9 of this process.
+    line = f"{{current_job.id}} {{current_job.attempt}} {{os.getpid()}} {{note}}".rstrip()
+    fd = os.open(HERE / "side-effects.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\\n").encode())
+    finally:
+        os.close(fd)
 
 
 @queue.task()
@@ -116,6 +128,15 @@ def block(name):
     wait_for_file(HERE / f"release-{{name}}")
     return name
 """
+
+
+class SideEffect(NamedTuple):
+    """One execution of a task, as the task itself recorded it."""
+
+    job_id: str
+    attempt: int
+    pid: int
+    note: str
 
 
 class App:
@@ -145,6 +166,17 @@ class App:
     def queue(self) -> Queue:
         queue: Queue = self.load().queue
         return queue
+
+    def side_effects(self) -> list[SideEffect]:
+        """The executions recorded by ``side_effect()`` so far, in order."""
+        path = self.dir / "side-effects.log"
+        if not path.exists():
+            return []
+        entries = []
+        for line in path.read_text().splitlines():
+            job_id, attempt, pid, *note = line.split(" ", 3)
+            entries.append(SideEffect(job_id, int(attempt), int(pid), " ".join(note)))
+        return entries
 
     def release(self, name: str) -> None:
         (self.dir / f"release-{name}").touch()
@@ -179,11 +211,15 @@ def run_taskito(*args: str, cwd: Path, timeout: float = 60) -> subprocess.Comple
 
 
 class WorkerProcess:
-    """``python -m taskito worker ...`` as a subprocess, its output collected line by line."""
+    """``python -m taskito worker ...`` as a subprocess, its output collected line by line.
 
-    def __init__(self, cwd: Path, *args: str) -> None:
+    ``command`` replaces the arguments after ``python`` (e.g. ``["-c", code]``).
+    """
+
+    def __init__(self, cwd: Path, *args: str, command: list[str] | None = None) -> None:
+        argv = command if command is not None else ["-m", "taskito", "worker", *args]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "taskito", "worker", *args],
+            [sys.executable, *argv],
             cwd=cwd,
             env=subprocess_env(),
             stdout=subprocess.PIPE,
@@ -235,8 +271,8 @@ def worker_process() -> Iterator[Callable[..., WorkerProcess]]:
     """Start worker subprocesses; any still running at teardown is stopped."""
     started: list[WorkerProcess] = []
 
-    def start(cwd: Path, *args: str) -> WorkerProcess:
-        worker = WorkerProcess(cwd, *args)
+    def start(cwd: Path, *args: str, command: list[str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(cwd, *args, command=command)
         started.append(worker)
         return worker
 
@@ -248,3 +284,14 @@ def worker_process() -> Iterator[Callable[..., WorkerProcess]]:
                 worker.proc.wait(15)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+@pytest.fixture
+def figure(capsys: pytest.CaptureFixture[str]) -> Callable[[str, object], None]:
+    """``figure(name, value)`` prints ``FIGURE name=value`` past pytest's output capture."""
+
+    def emit(name: str, value: object) -> None:
+        with capsys.disabled():
+            print(f"\nFIGURE {name}={value}", flush=True)
+
+    return emit
