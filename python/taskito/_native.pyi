@@ -172,6 +172,7 @@ class NativeQueue:
         poll_ms: int = 50,
         max_crashes: int = 3,
         interrupt: Callable[[str], None] | None = None,
+        prefetch: int | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.
 
@@ -180,6 +181,7 @@ class NativeQueue:
         (quarantined). When a job runs past its hard timeout, its attempt is failed
         (retry rules apply, a late finish is fenced off) and ``interrupt(job_id)`` is
         called, from another thread, so the Python side can stop the task's thread.
+        ``prefetch`` jobs are claimed ahead of free threads (default: max(8, 2 x threads)).
         """
     def request_cancel(self, job_id: str) -> bool:
         """Asks a running job to stop (``current_job.check_cancelled()`` sees it)."""

@@ -7,7 +7,11 @@ pub struct WorkerConfig {
     pub queues: Vec<String>,
     /// Worker OS threads (concurrent jobs).
     pub threads: usize,
-    /// Jobs claimed ahead of free threads, so a thread never waits for a claim.
+    /// Jobs claimed ahead of free threads, so a thread never waits for a claim
+    /// and claims come in batches (one write transaction per several jobs). They
+    /// are leased but not started; a shutdown gives them back unspent. Lower it
+    /// (even to 0) for long jobs shared by many workers, where holding jobs a busy
+    /// worker cannot start yet is unfair to idle ones.
     pub prefetch: usize,
     /// How long a silent worker keeps its jobs.
     pub lease_ms: i64,
@@ -32,11 +36,12 @@ pub struct WorkerConfig {
 impl WorkerConfig {
     #[must_use]
     pub fn new(worker_id: impl Into<String>, queues: Vec<String>, threads: usize) -> Self {
+        let threads = threads.max(1);
         Self {
             worker_id: worker_id.into(),
             queues,
-            threads: threads.max(1),
-            prefetch: 0,
+            threads,
+            prefetch: (2 * threads).max(8),
             lease_ms: 10_000,
             heartbeat_ms: 1_000,
             poll_ms: 50,

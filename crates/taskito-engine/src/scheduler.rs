@@ -21,6 +21,7 @@ pub(crate) async fn run(
     jobs: Sender<Job>,
 ) {
     let capacity = config.capacity();
+    let refill_batch = (config.prefetch / 2).max(1);
     let poll = Duration::from_millis(config.poll_ms.max(1));
     let marker_every = Duration::from_millis(config.marker_poll_ms.max(1));
     let mut failures = 0_u32;
@@ -31,7 +32,11 @@ pub(crate) async fn run(
     let mut marker = store.change_marker().ok();
     while !shared.shutdown.is_requested() {
         let free = capacity.saturating_sub(shared.inflight());
-        if free > 0 {
+        // Claim in batches: wait until half the prefetch is free unless the
+        // threads are about to run dry. One claim per job would cost a write
+        // transaction per job.
+        let refill = free > 0 && (jobs.is_empty() || free >= refill_batch);
+        if refill {
             match store.job_claim(&request(config, clock, free)) {
                 Ok(claimed) if !claimed.is_empty() => {
                     failures = 0;
@@ -68,7 +73,7 @@ pub(crate) async fn run(
                     if Instant::now() >= deadline {
                         break;
                     }
-                    if free > 0 && failures == 0 {
+                    if refill && failures == 0 {
                         let now_marker = store.change_marker().ok();
                         if now_marker != marker {
                             marker = now_marker;

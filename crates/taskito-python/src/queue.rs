@@ -320,7 +320,7 @@ impl NativeQueue {
     }
 
     #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000,
-        poll_ms = 50, max_crashes = 3, interrupt = None))]
+        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python call
     fn start_worker(
         &self,
@@ -333,6 +333,7 @@ impl NativeQueue {
         poll_ms: u64,
         max_crashes: i32,
         interrupt: Option<Py<PyAny>>,
+        prefetch: Option<usize>,
     ) -> PyResult<NativeWorker> {
         if queues.is_empty() {
             return Err(raise(
@@ -347,6 +348,9 @@ impl NativeQueue {
         config.grace_ms = grace_ms;
         config.poll_ms = poll_ms.max(1);
         config.max_crashes = max_crashes.max(1);
+        if let Some(prefetch) = prefetch {
+            config.prefetch = prefetch;
+        }
         let shutdown = self.control().for_new_worker();
         let executor = Arc::new(PyExecutor { run_job, interrupt });
         let store = Arc::clone(&self.store);
