@@ -19,8 +19,8 @@ pub struct WorkerConfig {
     pub heartbeat_ms: u64,
     /// Fallback poll of the job table when nothing wakes the scheduler.
     pub poll_ms: u64,
-    /// How often another process's commits are looked for.
-    pub marker_poll_ms: u64,
+    /// How often another process's commits are looked for, in microseconds.
+    pub marker_poll_us: u64,
     /// How long a graceful shutdown waits for running jobs.
     pub grace_ms: u64,
     /// Most outcomes written in one transaction.
@@ -45,7 +45,7 @@ impl WorkerConfig {
             lease_ms: 10_000,
             heartbeat_ms: 1_000,
             poll_ms: 50,
-            marker_poll_ms: 2,
+            marker_poll_us: 500,
             grace_ms: 30_000,
             max_commit_batch: 512,
             max_crashes: 3,

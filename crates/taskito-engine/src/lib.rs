@@ -19,6 +19,7 @@ mod trouble;
 mod wait;
 mod wake;
 mod watchdog;
+mod watcher;
 mod worker;
 
 pub use config::WorkerConfig;

@@ -2,17 +2,16 @@ use std::time::Duration;
 
 use crossbeam_channel::Sender;
 use taskito_core::{ClaimRequest, Clock, Job, Store};
-use tokio::time::{sleep, Instant};
 
 use crate::trouble::Trouble;
 use crate::worker::Shared;
 use crate::WorkerConfig;
 
 /// The claim loop. It runs alone on a single-threaded tokio runtime, so the
-/// blocking store calls inside it hold up nothing else. It claims as many ready
-/// jobs as there are free slots, hands them to the worker threads, and otherwise
-/// waits for the first of: a wake-up (enqueue in this process, a freed slot), a
-/// commit by another process (the store's change marker), or the fallback poll.
+/// blocking store calls inside it hold up nothing else. It claims ready jobs for
+/// the free slots, hands them to the worker threads, and otherwise waits for the
+/// first of: a wake-up (enqueue in this process, a freed slot, a commit by another
+/// process noticed by [`crate::watcher`]) or the fallback poll.
 pub(crate) async fn run(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -23,13 +22,11 @@ pub(crate) async fn run(
     let capacity = config.capacity();
     let refill_batch = (config.prefetch / 2).max(1);
     let poll = Duration::from_millis(config.poll_ms.max(1));
-    let marker_every = Duration::from_millis(config.marker_poll_ms.max(1));
     let mut failures = 0_u32;
     let mut trouble = Trouble::new(
         "claiming jobs",
         Duration::from_millis(config.give_up_after_ms),
     );
-    let mut marker = store.change_marker().ok();
     while !shared.shutdown.is_requested() {
         let free = capacity.saturating_sub(shared.inflight());
         // Claim in batches: wait until half the prefetch is free unless the
@@ -64,25 +61,11 @@ pub(crate) async fn run(
                 }
             }
         }
+        // Wait for a wake-up (enqueue here, a freed thread, another process's
+        // commit seen by the watcher) or the fallback poll, longer while the
+        // store keeps failing.
         let backoff = poll * failures.min(20);
-        let deadline = Instant::now() + poll.max(backoff);
-        loop {
-            tokio::select! {
-                () = shared.wake.notified() => break,
-                () = sleep(marker_every) => {
-                    if Instant::now() >= deadline {
-                        break;
-                    }
-                    if refill && failures == 0 {
-                        let now_marker = store.change_marker().ok();
-                        if now_marker != marker {
-                            marker = now_marker;
-                            break;
-                        }
-                    }
-                }
-            }
-        }
+        let _ = tokio::time::timeout(poll.max(backoff), shared.wake.notified()).await;
     }
 }
 

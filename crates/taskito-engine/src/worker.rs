@@ -10,7 +10,7 @@ use crate::pool;
 use crate::results::{AttemptInfo, Finished};
 use crate::running::Running;
 use crate::{
-    heartbeat, results, scheduler, watchdog, Executor, Phase, Shutdown, Wake, WorkerConfig,
+    heartbeat, results, scheduler, watchdog, watcher, Executor, Phase, Shutdown, Wake, WorkerConfig,
 };
 
 /// State shared by the threads of one worker.
@@ -175,9 +175,11 @@ struct Threads {
     handler: JoinHandle<()>,
     heartbeat: JoinHandle<()>,
     watchdog: JoinHandle<()>,
+    watcher: JoinHandle<()>,
     /// Dropped to stop the heartbeat (last, it keeps leases alive while draining).
     stop_heartbeat: Sender<()>,
-    /// Dropped to stop the watchdog (before the last outcomes are written).
+    /// Dropped to stop the watchdog and the watcher (before the last outcomes
+    /// are written).
     stop_watchdog: Sender<()>,
     results: Sender<Finished>,
     jobs: Receiver<Job>,
@@ -213,6 +215,7 @@ fn spawn_threads(
     let (results_tx, results_rx) = unbounded::<Finished>();
     let (stop_heartbeat, heartbeat_rx) = bounded::<()>(0);
     let (stop_watchdog, watchdog_rx) = bounded::<()>(0);
+    let watchdog_stop = watchdog_rx.clone();
     // Worker threads are detached: one stuck in a task must not block the stop.
     pool::spawn(config.threads, &jobs_rx, &results_tx, executor, shared)?;
     let handler = {
@@ -248,6 +251,13 @@ fn spawn_threads(
             .name("taskito-watchdog".into())
             .spawn(move || watchdog::run(&watchdog_rx, &results, executor.as_ref(), &shared))?
     };
+    let watcher = {
+        let (store, shared) = (Arc::clone(store), Arc::clone(shared));
+        let every = Duration::from_micros(config.marker_poll_us.max(50));
+        std::thread::Builder::new()
+            .name("taskito-watcher".into())
+            .spawn(move || watcher::run(&watchdog_stop, store.as_ref(), &shared, every))?
+    };
     let scheduler = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
         let config = config.clone();
@@ -276,6 +286,7 @@ fn spawn_threads(
         handler,
         heartbeat,
         watchdog,
+        watcher,
         stop_heartbeat,
         stop_watchdog,
         results: results_tx,
@@ -298,6 +309,7 @@ fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
     let idle = shared.wait_idle(deadline);
     drop(t.stop_watchdog);
     let _ = t.watchdog.join();
+    let _ = t.watcher.join();
     if !idle {
         while let Ok(job) = t.jobs.try_recv() {
             let _ = t.results.send(Finished::Released(AttemptInfo::of(&job)));
