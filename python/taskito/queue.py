@@ -184,6 +184,11 @@ class Queue:
         doubled on each retry). ``timeout``, ``retry_backoff`` and ``soft_timeout`` are
         in seconds. ``retry_on``/``dont_retry_on`` list exception classes:
         ``dont_retry_on`` wins, and a non-empty ``retry_on`` retries only those.
+
+        ``timeout`` is a hard limit: past it the attempt fails at once (retry rules
+        apply, a late result is ignored) and :class:`TaskTimeoutError` is raised in the
+        task's thread at its next Python instruction; a task blocked in a C call (e.g.
+        ``time.sleep``) is interrupted only when that call returns.
         """
         if callable(name):  # used bare: @queue.task
             return self.task(

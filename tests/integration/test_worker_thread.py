@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from taskito import Queue
+from taskito import Queue, TaskCancelledError, current_job
 
 from tests.conftest import WorkerThread, wait_for
 
@@ -136,3 +136,28 @@ def test_worker_threads_run_that_many_tasks_at_once(
     wait_for(lambda: state["done"] == len(jobs), 20, what="every job to finish")
     assert state["peak"] == expected
     assert queue.stats()["completed"] == len(jobs)
+
+
+def test_two_queues_in_one_process_each_use_their_own_database(
+    tmp_path: Path, start_worker: Callable[..., WorkerThread]
+) -> None:
+    queues = [Queue(db_path=str(tmp_path / f"{name}.db"), workers=1) for name in ("a", "b")]
+    release = threading.Event()
+    for index, q in enumerate(queues):
+
+        @q.task(name="t.report")
+        def report(step: int, index: int = index) -> str:
+            current_job.update_progress(step + index)
+            release.wait(10)
+            current_job.check_cancelled()
+            return "done"
+
+    for q in queues:
+        start_worker(q)
+    jobs = [q.enqueue("t.report", args=(10,)) for q in queues]
+    wait_for(lambda: [j.refresh().progress for j in jobs] == [10, 11], 10, what="progress")
+    assert queues[1].cancel_running_job(jobs[1].id) is True
+    release.set()
+    assert jobs[0].result(timeout=10) == "done"  # queue a's job did not see b's cancel
+    with pytest.raises(TaskCancelledError):
+        jobs[1].result(timeout=10)
