@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
 import subprocess
@@ -284,6 +285,35 @@ def worker_process() -> Iterator[Callable[..., WorkerProcess]]:
                 worker.proc.wait(15)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+_SQLITE_SCRIPT = """
+import ast, sqlite3, sys
+db, sql, params = sys.argv[1], sys.argv[2], ast.literal_eval(sys.argv[3])
+conn = sqlite3.connect(db)
+with conn:
+    rows = conn.execute(sql, params).fetchall()
+conn.close()
+print(repr(rows))
+"""
+
+
+def sqlite_elsewhere(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Run one statement with Python's stdlib ``sqlite3``, in another process.
+
+    Never in this process: it has taskito's own (bundled) SQLite open on the same file,
+    and POSIX locks are per process, so closing a second library's connection would
+    silently drop taskito's locks (SQLite's "how to corrupt" guide, section 2.2.1).
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _SQLITE_SCRIPT, str(db), sql, repr(params)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    rows: list[tuple[Any, ...]] = ast.literal_eval(done.stdout)
+    return rows
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import time
 from collections import Counter
 from typing import Callable
@@ -18,7 +17,7 @@ from typing import Callable
 import pytest
 from taskito import JobFailedError
 
-from tests.conftest import App, WorkerProcess, wait_for
+from tests.conftest import App, WorkerProcess, sqlite_elsewhere, wait_for
 
 StartWorker = Callable[..., WorkerProcess]
 Figure = Callable[[str, object], None]
@@ -27,8 +26,8 @@ WORKER = ("--app", "app:queue")
 
 
 def integrity(app: App) -> str:
-    with sqlite3.connect(app.dir / "taskito.db") as db:
-        return str(db.execute("PRAGMA integrity_check").fetchone()[0])
+    [(verdict,)] = sqlite_elsewhere(app.dir / "taskito.db", "PRAGMA integrity_check")
+    return str(verdict)
 
 
 @pytest.mark.timeout(60)
@@ -76,14 +75,16 @@ def test_kill_9_six_times_loses_nothing(
     figure("kill9_kills", kills)
     figure("kill9_lost", lost)
     figure("kill9_duplicate_runs", duplicates)
+    figure("kill9_most_runs_of_one_job", max(runs.values()))
     figure("kill9_total_s", f"{elapsed:.2f}")
     assert lost == 0 and statuses == {"complete": total}
     assert set(runs) == {job.id for job in jobs}  # nothing ran that was not enqueued
     assert app.queue.stats()["dead"] == 0
     assert [job.result(timeout=1) for job in jobs[:5]] == list(range(5))
-    # Only jobs in flight at a kill may run twice: at most the 4 threads plus what the
-    # worker had claimed ahead, per kill.
-    assert duplicates <= kills * 16, runs.most_common(5)
+    # Only work in flight at a kill runs twice: the 4 running tasks plus the results that
+    # finished but were not group-committed yet (about 1 ms of work). Measured here: 3 to
+    # 6 per kill, up to 11 with the CPUs saturated; far below "the backlog ran twice".
+    assert duplicates <= kills * 4 * 4, runs.most_common(5)
     assert integrity(app) == "ok"
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pickle
-import sqlite3
 from pathlib import Path
 from typing import Callable
 
@@ -12,7 +11,7 @@ import pytest
 from taskito import JobFailedError, JobResult, Queue, SerializationError
 from taskito.signing import MAGIC
 
-from tests.conftest import App, WorkerProcess, wait_for
+from tests.conftest import App, WorkerProcess, sqlite_elsewhere, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -37,21 +36,17 @@ class MarkerPickle:
         return (open, (str(self.marker), "w"))
 
 
-SQL = {
-    "payload": (
-        "SELECT payload FROM jobs WHERE id = ?",
-        "UPDATE jobs SET payload = ? WHERE id = ?",
-    ),
-    "result": ("SELECT result FROM jobs WHERE id = ?", "UPDATE jobs SET result = ? WHERE id = ?"),
-}
-
-
-def rewrite(db: Path, job_id: str, column: str, change: Callable[[bytes], bytes]) -> None:
-    """Change one stored blob as an outside writer would."""
-    select, update = SQL[column]
-    with sqlite3.connect(db) as conn:
-        (value,) = conn.execute(select, (job_id,)).fetchone()
-        conn.execute(update, (change(value), job_id))
+def rewrite(queue: Queue, job_id: str, column: str, change: Callable[[bytes], bytes]) -> None:
+    """Change one stored blob as an outside writer would: stdlib sqlite3, another process."""
+    record = queue._inner.get_job(job_id)
+    assert record is not None
+    value = record.payload if column == "payload" else record.result
+    assert value is not None
+    update = {
+        "payload": "UPDATE jobs SET payload = ? WHERE id = ?",
+        "result": "UPDATE jobs SET result = ? WHERE id = ?",
+    }[column]
+    sqlite_elsewhere(Path(queue._db_path), update, change(value), job_id)
 
 
 def flip_one_byte(blob: bytes) -> bytes:
@@ -71,11 +66,11 @@ def test_tampered_unsigned_and_forged_payloads_are_refused(
 
     good = module.double.delay(1)
     tampered = module.double.delay(2)
-    rewrite(db, tampered.id, "payload", flip_one_byte)
+    rewrite(app.queue, tampered.id, "payload", flip_one_byte)
     unsigned_canary = module.double.delay(3)
-    rewrite(db, unsigned_canary.id, "payload", lambda _: canary)
+    rewrite(app.queue, unsigned_canary.id, "payload", lambda _: canary)
     forged_canary = module.double.delay(4)
-    rewrite(db, forged_canary.id, "payload", lambda _: MAGIC + b"\x00" * 32 + canary)
+    rewrite(app.queue, forged_canary.id, "payload", lambda _: MAGIC + b"\x00" * 32 + canary)
     unsigned_client = Queue(db_path=str(db))  # a producer that does not sign
     unsigned = unsigned_client.enqueue(module.double.name, args=(5,))
 
@@ -120,7 +115,7 @@ def test_key_rotation_and_tampered_results(app: App, worker_process: StartWorker
     with pytest.raises(SerializationError, match="could not deserialize the result"):
         unsigned_client.get_job(from_new.id).result(timeout=1)  # type: ignore[union-attr]
 
-    rewrite(app.dir / "taskito.db", from_new.id, "result", flip_one_byte)
+    rewrite(app.queue, from_new.id, "result", flip_one_byte)
     with pytest.raises(SerializationError) as caught:
         from_new.result(timeout=1)
     assert str(caught.value) == (
