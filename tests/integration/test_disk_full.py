@@ -37,7 +37,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def integrity(db: Path) -> str:
     # From another process: two SQLite libraries in one process break each other's locks.
-    code = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"
+    code = (
+        "import sqlite3, sys; "
+        "print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True)
     return out.stdout.strip()
 
