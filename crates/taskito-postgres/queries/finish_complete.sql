@@ -1,0 +1,8 @@
+-- $1 job id, $2 attempt (fencing token), $3 result, $4 now.
+UPDATE jobs
+SET status = 'complete',
+    result = $3,
+    completed_at = $4,
+    lease_owner = NULL,
+    lease_expires_at = NULL
+WHERE id = $1 AND attempt = $2 AND status = 'running'

@@ -1,0 +1,167 @@
+//! One pooled connection: set to the store's schema when opened, with the
+//! statements it has prepared kept for reuse, and [`Tx`], a transaction on it.
+
+use std::collections::HashMap;
+
+use postgres::types::ToSql;
+use postgres::{Client, Config, NoTls, Row, Statement};
+use taskito_core::Error;
+
+/// The failure of one attempt at an operation: the driver's (the connection
+/// may be gone, or the server refused something), or an answer of the
+/// operation itself (unknown id...), which rolls the transaction back and is
+/// returned as is.
+#[derive(Debug)]
+pub(crate) enum TxError {
+    Pg(postgres::Error),
+    Fail(Error),
+}
+
+impl From<postgres::Error> for TxError {
+    fn from(e: postgres::Error) -> Self {
+        TxError::Pg(e)
+    }
+}
+
+pub(crate) type TxResult<T> = Result<T, TxError>;
+
+pub(crate) struct Conn {
+    client: Client,
+    /// Prepared once per connection, keyed by the SQL text.
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    /// Connects and points `search_path` at `schema`, which was validated as
+    /// a plain identifier (quoted here so its case is kept).
+    pub(crate) fn open(config: &Config, schema: &str) -> Result<Self, postgres::Error> {
+        let mut client = config.connect(NoTls)?;
+        client.batch_execute(&format!("SET search_path TO \"{schema}\""))?;
+        Ok(Self {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// One statement on its own (autocommit).
+    pub(crate) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.client.query(&statement, params)
+    }
+
+    pub(crate) fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.client.query_opt(&statement, params)
+    }
+
+    /// Unprepared SQL (schema setup and migrations).
+    pub(crate) fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// Starts a transaction. Managed by hand rather than with the driver's
+    /// transaction type so that the NOTIFY can travel with the COMMIT.
+    pub(crate) fn begin<'a>(&'a mut self, channel: &'a str) -> Result<Tx<'a>, postgres::Error> {
+        self.client.batch_execute("BEGIN")?;
+        Ok(Tx {
+            client: &mut self.client,
+            statements: &mut self.statements,
+            channel,
+            notify: false,
+            open: true,
+        })
+    }
+}
+
+/// A transaction with the connection's prepared statements at hand. Dropped
+/// without [`Tx::commit`], it rolls back.
+pub(crate) struct Tx<'a> {
+    client: &'a mut Client,
+    statements: &'a mut HashMap<&'static str, Statement>,
+    channel: &'a str,
+    notify: bool,
+    open: bool,
+}
+
+impl Tx<'_> {
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    pub(crate) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.client.query(&statement, params)
+    }
+
+    pub(crate) fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.client.query_opt(&statement, params)
+    }
+
+    pub(crate) fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.client.execute(&statement, params)
+    }
+
+    /// Tells every listening store, at commit, that jobs changed: the commit
+    /// sends `pg_notify` on the schema's channel in the same transaction, in
+    /// the same round trip. The payload is empty: listeners only count.
+    pub(crate) fn notify(&mut self) {
+        self.notify = true;
+    }
+
+    pub(crate) fn commit(mut self) -> Result<(), postgres::Error> {
+        self.open = false;
+        if self.notify {
+            // The channel holds only identifier characters and dots (see
+            // `listener::channel`), so it can be written as a literal.
+            let sql = format!("SELECT pg_notify('{}', ''); COMMIT", self.channel);
+            self.client.batch_execute(&sql)
+        } else {
+            self.client.batch_execute("COMMIT")
+        }
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Fails only when the connection is gone, which rolls back too.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Writing attempt outcomes back, fenced by attempt. [`kill`] and [`release`]
+//! are also how a rescue ends an interrupted attempt.
+
+use taskito_core::{new_job_id, FinishReport, Outcome};
+
+use crate::connection::{Tx, TxResult};
+
+const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
+const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
+const RETRY: &str = include_str!("../queries/finish_retry.sql");
+const DEAD: &str = include_str!("../queries/finish_dead.sql");
+const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");
+const RELEASE: &str = include_str!("../queries/finish_release.sql");
+
+/// Runs inside the caller's write transaction (one per batch: group commit).
+/// Each statement matches only a `running` row with the same attempt; a row
+/// count of 0 means a newer attempt (or nobody) holds the job, and nothing
+/// else of that outcome is written.
+///
+/// Outcomes are applied in job id order (stable, so two outcomes of one job
+/// keep their order): every batch then locks its rows in the same order, and
+/// two batches touching the same jobs cannot deadlock.
+///
+/// When every outcome is of a different job, the `Complete` ones (the common
+/// case) are written by one statement; the others one by one.
+///
+/// Replaying a batch after a lost commit is harmless: what the lost commit
+/// applied is fenced the second time (and then counted as fenced).
+pub(crate) fn finish_many(
+    tx: &mut Tx<'_>,
+    outcomes: &[Outcome],
+    now: i64,
+) -> TxResult<FinishReport> {
+    let mut ordered: Vec<&Outcome> = outcomes.iter().collect();
+    ordered.sort_by(|a, b| a.job_id().cmp(b.job_id()));
+    let distinct = ordered.windows(2).all(|w| w[0].job_id() != w[1].job_id());
+    let mut report = FinishReport::default();
+    if distinct {
+        let (completes, others): (Vec<&Outcome>, Vec<&Outcome>) = ordered
+            .into_iter()
+            .partition(|o| matches!(o, Outcome::Complete { .. }));
+        if !completes.is_empty() {
+            let applied = complete_many(tx, &completes, now)?;
+            report.applied += applied;
+            report.fenced += completes.len() - applied;
+        }
+        ordered = others;
+    }
+    for outcome in ordered {
+        let applied = match outcome {
+            Outcome::Complete {
+                job_id,
+                attempt,
+                result,
+            } => tx.execute(COMPLETE, &[job_id, attempt, result, &now])? == 1,
+            Outcome::Retry {
+                job_id,
+                attempt,
+                error,
+                run_at,
+            } => tx.execute(RETRY, &[job_id, attempt, error, run_at, &now])? == 1,
+            Outcome::Dead {
+                job_id,
+                attempt,
+                error,
+            } => kill(tx, job_id, *attempt, error, now)?,
+            Outcome::Cancelled {
+                job_id,
+                attempt,
+                error,
+            } => tx.execute(CANCELLED, &[job_id, attempt, error, &now])? == 1,
+            Outcome::Release { job_id, attempt } => release(tx, job_id, *attempt)?,
+        };
+        if applied {
+            report.applied += 1;
+        } else {
+            report.fenced += 1;
+        }
+    }
+    if report.applied > 0 {
+        // Wakes workers for retried and released jobs, and result waiters.
+        tx.notify();
+    }
+    Ok(report)
+}
+
+/// Writes Complete outcomes of distinct jobs; returns how many applied.
+fn complete_many(tx: &mut Tx<'_>, completes: &[&Outcome], now: i64) -> TxResult<usize> {
+    let mut ids = Vec::with_capacity(completes.len());
+    let mut attempts = Vec::with_capacity(completes.len());
+    let mut results: Vec<Option<&[u8]>> = Vec::with_capacity(completes.len());
+    for outcome in completes {
+        if let Outcome::Complete {
+            job_id,
+            attempt,
+            result,
+        } = outcome
+        {
+            ids.push(job_id.as_str());
+            attempts.push(*attempt);
+            results.push(result.as_deref());
+        }
+    }
+    let applied = tx.execute(COMPLETE_MANY, &[&ids, &attempts, &results, &now])?;
+    Ok(usize::try_from(applied).unwrap_or(usize::MAX))
+}
+
+/// Ends an attempt for good, fenced: the job becomes `dead` with `error`, the
+/// attempt is recorded in `job_errors` and the job is copied to the dead
+/// letters, in one statement. Returns false (and writes nothing) when the
+/// attempt no longer holds the job.
+pub(crate) fn kill(
+    tx: &mut Tx<'_>,
+    job_id: &str,
+    attempt: i32,
+    error: &str,
+    now: i64,
+) -> TxResult<bool> {
+    let letter = new_job_id();
+    Ok(tx.execute(DEAD, &[&job_id, &attempt, &error, &now, &letter])? == 1)
+}
+
+/// Puts a running job back to `pending` at once, fenced, spending nothing.
+pub(crate) fn release(tx: &mut Tx<'_>, job_id: &str, attempt: i32) -> TxResult<bool> {
+    Ok(tx.execute(RELEASE, &[&job_id, &attempt])? == 1)
+}

@@ -1,0 +1,94 @@
+//! Reading, listing, counting, cancelling and purging jobs; cancel requests
+//! and progress of running jobs.
+
+use taskito_core::{Job, JobErrorRecord, JobFilter, Stats};
+
+use crate::connection::{Conn, Tx, TxResult};
+use crate::pool::Prior;
+use crate::rows;
+
+const GET: &str = include_str!("../queries/job_get.sql");
+const LIST: &str = include_str!("../queries/job_list.sql");
+const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
+const STATS: &str = "SELECT status, count(*) FROM jobs GROUP BY status";
+const ERRORS: &str = include_str!("../queries/job_errors.sql");
+const CANCEL: &str = include_str!("../queries/job_cancel.sql");
+const CANCELLED_AT: &str = include_str!("../queries/job_cancelled_at.sql");
+const REQUEST_CANCEL: &str = include_str!("../queries/job_request_cancel.sql");
+const SET_PROGRESS: &str = include_str!("../queries/job_set_progress.sql");
+const PURGE_COMPLETED: &str = include_str!("../queries/purge_completed.sql");
+const PURGE_EXPIRED_RESULTS: &str = include_str!("../queries/purge_expired_results.sql");
+
+pub(crate) fn get(conn: &mut Conn, id: &str) -> TxResult<Option<Job>> {
+    conn.query_opt(GET, &[&id])?
+        .as_ref()
+        .map(rows::job)
+        .transpose()
+}
+
+pub(crate) fn list(conn: &mut Conn, filter: &JobFilter) -> TxResult<Vec<Job>> {
+    let limit = rows::sql_limit(filter.limit);
+    let offset = i64::from(filter.offset);
+    let q = filter.queue.as_deref();
+    let t = filter.task_name.as_deref();
+    let found = match filter.status {
+        Some(status) => conn.query(LIST_BY_STATUS, &[&q, &t, &limit, &offset, &status.as_str()])?,
+        None => conn.query(LIST, &[&q, &t, &limit, &offset])?,
+    };
+    rows::jobs(&found)
+}
+
+pub(crate) fn stats(conn: &mut Conn) -> TxResult<Stats> {
+    let mut stats = Stats::default();
+    for row in conn.query(STATS, &[])? {
+        let count: i64 = row.try_get(1)?;
+        stats.add(rows::state(&row, 0)?, u64::try_from(count).unwrap_or(0));
+    }
+    Ok(stats)
+}
+
+pub(crate) fn errors(conn: &mut Conn, job_id: &str) -> TxResult<Vec<JobErrorRecord>> {
+    conn.query(ERRORS, &[&job_id])?
+        .iter()
+        .map(rows::job_error)
+        .collect()
+}
+
+/// Runs inside the caller's write transaction. After a lost commit, a job
+/// already cancelled at exactly `now` counts as cancelled by this call.
+pub(crate) fn cancel(tx: &mut Tx<'_>, id: &str, now: i64, prior: Prior) -> TxResult<bool> {
+    if tx.execute(CANCEL, &[&id, &now])? == 1 {
+        tx.notify();
+        return Ok(true);
+    }
+    Ok(prior == Prior::UnknownCommit && tx.query_opt(CANCELLED_AT, &[&id, &now])?.is_some())
+}
+
+pub(crate) fn request_cancel(tx: &mut Tx<'_>, id: &str) -> TxResult<bool> {
+    Ok(tx.execute(REQUEST_CANCEL, &[&id])? == 1)
+}
+
+pub(crate) fn set_progress(
+    tx: &mut Tx<'_>,
+    id: &str,
+    attempt: Option<i32>,
+    progress: i32,
+) -> TxResult<bool> {
+    Ok(tx.execute(SET_PROGRESS, &[&id, &progress, &attempt])? == 1)
+}
+
+pub(crate) fn purge_completed(tx: &mut Tx<'_>, before: i64) -> TxResult<u64> {
+    count(tx, PURGE_COMPLETED, before)
+}
+
+pub(crate) fn purge_expired_results(tx: &mut Tx<'_>, now: i64) -> TxResult<u64> {
+    count(tx, PURGE_EXPIRED_RESULTS, now)
+}
+
+fn count(tx: &mut Tx<'_>, sql: &'static str, time: i64) -> TxResult<u64> {
+    let n: i64 = tx
+        .query(sql, &[&time])?
+        .first()
+        .map_or(Ok(0), |r| r.try_get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -1,0 +1,28 @@
+//! taskito's [`taskito_core::Store`] on PostgreSQL: the same queue shared by
+//! producers and workers on many hosts.
+//!
+//! A small pool of connections per store (the pure-Rust `postgres` driver, no
+//! libpq), schema migrations applied at connect under an advisory lock, claims
+//! with `FOR UPDATE SKIP LOCKED` over a partial index of pending jobs, and one
+//! `LISTEN` connection that turns other processes' commits into a change
+//! marker. Schema in `migrations/`, statements in `queries/`.
+
+mod claim;
+mod connection;
+mod dead;
+mod errors;
+mod finish;
+mod insert;
+mod jobs;
+mod listener;
+mod migrations;
+mod options;
+mod pool;
+mod replay;
+mod rescue;
+mod rows;
+mod store;
+mod workers;
+
+pub use options::PostgresOptions;
+pub use store::{PostgresStore, CLAIM_SQL};

@@ -1,0 +1,203 @@
+//! The change marker: one connection per store that `LISTEN`s on the schema's
+//! channel, on its own thread, and counts notifications.
+//!
+//! Writers send `pg_notify` in the transaction that changes jobs, so the count
+//! moves once per such commit anywhere in the cluster. When the connection is
+//! lost the thread reconnects with backoff and bumps the count once it listens
+//! again (a notification sent meanwhile was missed, so waiters should look).
+//! Until then the count just stands still and the engine's polling covers.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use fallible_iterator::FallibleIterator;
+use postgres::{Client, Config, NoTls};
+
+use taskito_core::Error;
+
+use crate::connection::TxError;
+use crate::errors::{self, Target};
+
+/// How long the thread blocks on the socket before it looks at the stop flag.
+const TICK: Duration = Duration::from_millis(100);
+/// A quiet connection is pinged this often, so a peer that vanished without
+/// closing the socket (a partition) is noticed.
+const PING_EVERY: Duration = Duration::from_secs(5);
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+const FIRST_PAUSE: Duration = Duration::from_millis(50);
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// Channel names are identifiers: 63 bytes at most.
+const MAX_CHANNEL: usize = 63;
+
+/// The channel of a schema: `taskito_jobs.<schema>`, shortened with a hash
+/// of the schema when that would be too long. Only identifier characters and
+/// dots, so it can be written quoted in `LISTEN`.
+pub(crate) fn channel(schema: &str) -> String {
+    let full = format!("taskito_jobs.{schema}");
+    if full.len() <= MAX_CHANNEL {
+        return full;
+    }
+    // FNV-1a: stable across processes and versions, unlike std's hasher.
+    let hash = schema.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("taskito_jobs.{}.{hash:016x}", &schema[..32])
+}
+
+pub(crate) struct Listener {
+    count: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Listener {
+    /// Connects and starts listening before returning, so no commit after
+    /// this returns can be missed.
+    pub(crate) fn start(config: Config, channel: String, target: Target) -> Result<Self, TxError> {
+        let client = listen(&config, &channel)?;
+        let count = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let watcher = Watcher {
+            config,
+            channel,
+            target,
+            count: Arc::clone(&count),
+            stop: Arc::clone(&stop),
+        };
+        thread::Builder::new()
+            .name("taskito-pg-listener".to_owned())
+            .spawn(move || watcher.run(client))
+            .map_err(|e| {
+                TxError::Fail(Error::Storage(format!(
+                    "could not start the PostgreSQL listener thread: {e}"
+                )))
+            })?;
+        Ok(Self { count, stop })
+    }
+
+    pub(crate) fn marker(&self) -> u64 {
+        self.count.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Listener {
+    /// The thread sees the flag within [`TICK`] and closes its connection.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+fn listen(config: &Config, channel: &str) -> Result<Client, postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    // `channel` holds only identifier characters and dots.
+    client.batch_execute(&format!("LISTEN \"{channel}\""))?;
+    Ok(client)
+}
+
+struct Watcher {
+    config: Config,
+    channel: String,
+    target: Target,
+    count: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Watcher {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    fn bump(&self) {
+        self.count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn run(self, mut client: Client) {
+        loop {
+            let lost = self.watch(&mut client);
+            if self.stopped() {
+                return;
+            }
+            eprintln!(
+                "[taskito] lost the PostgreSQL notification connection to {} ({lost}); reconnecting, polling meanwhile",
+                self.target
+            );
+            match self.reconnect() {
+                Some(fresh) => {
+                    client = fresh;
+                    self.bump();
+                    eprintln!(
+                        "[taskito] listening for PostgreSQL notifications on {} again",
+                        self.target
+                    );
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// Counts notifications until the connection fails (the reason is
+    /// returned) or the store is dropped.
+    fn watch(&self, client: &mut Client) -> String {
+        let mut quiet_since = Instant::now();
+        loop {
+            if let Err(reason) = self.count_for_a_tick(client, &mut quiet_since) {
+                return reason;
+            }
+            if self.stopped() {
+                return "stopped".to_owned();
+            }
+            if client.is_closed() {
+                return "connection closed".to_owned();
+            }
+            if quiet_since.elapsed() >= PING_EVERY {
+                if let Err(e) = client.is_valid(PING_TIMEOUT) {
+                    return errors::describe(&e);
+                }
+                quiet_since = Instant::now();
+            }
+        }
+    }
+
+    /// Counts the notifications that arrive within one [`TICK`].
+    fn count_for_a_tick(
+        &self,
+        client: &mut Client,
+        quiet_since: &mut Instant,
+    ) -> Result<(), String> {
+        let mut notifications = client.notifications();
+        let mut iter = notifications.timeout_iter(TICK);
+        loop {
+            match iter.next() {
+                Ok(Some(_)) => {
+                    self.bump();
+                    *quiet_since = Instant::now();
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(errors::describe(&e)),
+            }
+        }
+    }
+
+    /// A listening connection again, or `None` once the store is dropped.
+    fn reconnect(&self) -> Option<Client> {
+        let mut pause = FIRST_PAUSE;
+        loop {
+            if self.stopped() {
+                return None;
+            }
+            if let Ok(client) = listen(&self.config, &self.channel) {
+                return Some(client);
+            }
+            let until = Instant::now() + pause.mul_f64(0.5 + fastrand::f64() / 2.0);
+            while Instant::now() < until {
+                if self.stopped() {
+                    return None;
+                }
+                thread::sleep(TICK.min(until - Instant::now()));
+            }
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! [`PostgresStore`]: the pool, the listener, the transaction discipline, and
+//! the [`Store`] methods mapped onto the statement modules.
+
+use std::fmt;
+use std::time::Duration;
+
+use postgres::Config;
+use taskito_core::{
+    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
+    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+};
+
+use crate::connection::{Conn, Tx, TxResult};
+use crate::errors::{self, Target};
+use crate::listener::{self, Listener};
+use crate::options::schema_name;
+use crate::pool::{with_reconnect, Failed, Pool, Prior};
+use crate::PostgresOptions;
+use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
+
+/// Longest wait for one connection attempt (shorter when the reconnect budget
+/// is): a server that does not answer at all must not hold a call for long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A taskito store in one schema of a PostgreSQL database, shareable between
+/// threads (it is `Sync`), processes and hosts.
+///
+/// Every write is one transaction on a pooled connection; a claim is one
+/// `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)` statement over the
+/// partial index of pending jobs; writes that change jobs send `pg_notify` on
+/// the schema's channel in the same transaction, and one listening connection
+/// per store counts those notifications for [`Store::change_marker`].
+///
+/// Where the [`Store`] docs leave room, this store makes SQLite's choices:
+/// - a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) means "no limit";
+/// - pending jobs whose `expires_at` has passed are marked `failed` with error
+///   "expired before it could run" at the next claim (any queue); a job may
+///   still start at exactly its `expires_at`;
+/// - [`Store::worker_heartbeat`] never shortens a lease;
+/// - a `Dead` outcome keeps `retry_count` (the dead letter records the retries
+///   spent before it), and so does a `Cancelled` one;
+/// - a job id that already exists is refused with
+///   [`taskito_core::Error::InvalidInput`] (the whole batch is rolled back);
+/// - a rescued job is quarantined once its `crash_count` is at least
+///   `max_crashes`, recording the error under the interrupted attempt;
+/// - `cancel_requested` stays set when a job is rescued or released;
+/// - a replay gets no unique key and no `expires_at`, and the metadata
+///   `{"replayed_from": "<id>"}` with the id JSON-escaped; replay history rows
+///   stay when the jobs they name are purged (their errors then read `None`).
+///
+/// And for PostgreSQL:
+/// - **Change marker**: moves on commits that insert, claim, finish, rescue,
+///   cancel, expire, replay or re-enqueue jobs, in any process using the
+///   schema; not on heartbeats, progress, cancel requests or purges, which
+///   nobody waits for. After the listening connection is lost it reconnects
+///   with backoff and moves once it listens again.
+/// - **Lost connections**: every call that fails because the server went away
+///   (or is not up yet) is retried on a fresh connection with backoff until
+///   [`PostgresOptions::reconnect_budget_ms`], then fails with
+///   `cannot reach PostgreSQL at host:port: ...`. A call whose connection was
+///   lost *after COMMIT was sent* does not know whether it committed; each
+///   method then behaves as follows on its next attempt:
+///   - `job_insert_many`: the client-chosen ids are looked up; if the batch is
+///     there, its ids (or the key holders) are returned, otherwise it is
+///     inserted again;
+///   - `job_claim`: each claim call writes a token of its own on the rows it
+///     claims; the jobs found under it (still running under this worker's
+///     lease) are returned, otherwise it claims again;
+///   - `job_replay`, `dead_retry`: the new job's id is chosen before the first
+///     attempt; if that job exists, its id is returned;
+///   - `job_cancel`: true if the job is cancelled at exactly `now`;
+///   - `job_finish_many`, rescues: run again; outcomes are fenced and rescues
+///     re-check each job, so nothing is applied twice, but the report counts
+///     what the lost commit applied as fenced (or not at all);
+///   - purges: run again; the count leaves out what the lost commit deleted;
+///   - heartbeats, progress, cancel requests, worker rows: idempotent, run again.
+/// - **Deadlocks and serialization failures** (rolled back by the server) are
+///   retried at once. Outcome batches lock their jobs in id order, and claims,
+///   rescues, expiry and lease extension skip locked rows, so they are rare.
+/// - Disk full (SQLSTATE 53100) is [`taskito_core::Error::StorageFull`], a
+///   read-only transaction (25006, e.g. a standby) is
+///   [`taskito_core::Error::ReadOnly`], anything else that retrying cannot fix
+///   is [`taskito_core::Error::Storage`]. Messages name `host:port`, never the
+///   user or password of the URL.
+pub struct PostgresStore {
+    schema: String,
+    channel: String,
+    pool: Pool,
+    listener: Listener,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgresql://user:pass@host:port/db`
+    /// or `host=... dbname=...`), creates `options.schema` if it is missing and
+    /// brings its tables up to date (under an advisory lock, so many workers
+    /// may start at once), and starts listening for changes.
+    ///
+    /// # Errors
+    /// [`taskito_core::Error::InvalidInput`] for a schema name outside
+    /// `^[A-Za-z_][A-Za-z0-9_]{0,62}$` (before any connection is made) or a
+    /// malformed URL; `cannot reach PostgreSQL at host:port` when the server
+    /// stayed unreachable for the reconnect budget; the other storage errors
+    /// when the server refuses (authentication, permissions, unknown database).
+    pub fn connect(url: &str, options: PostgresOptions) -> Result<Self> {
+        let schema = schema_name(&options)?;
+        let mut config: Config = url.parse().map_err(|e| errors::bad_url(&e))?;
+        let budget = Duration::from_millis(options.reconnect_budget_ms);
+        let app = config
+            .get_application_name()
+            .unwrap_or(&options.application_name)
+            .to_owned();
+        config
+            .application_name(&app)
+            .connect_timeout(CONNECT_TIMEOUT.min(budget).max(Duration::from_millis(100)))
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
+        let target = Target::of(&config);
+        let pool = Pool::new(
+            config.clone(),
+            schema.clone(),
+            target.clone(),
+            options.pool_size,
+            budget,
+        );
+        migrations::apply(&pool, &schema)?;
+        let channel = listener::channel(&schema);
+        let mut listen_config = config;
+        listen_config.application_name(&format!("{app} listener"));
+        let listener = with_reconnect(budget, &target, |_| {
+            Listener::start(listen_config.clone(), channel.clone(), target.clone())
+                .map_err(Failed::from)
+        })?;
+        Ok(Self {
+            schema,
+            channel,
+            pool,
+            listener,
+        })
+    }
+
+    /// The schema holding this store's tables.
+    #[must_use]
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The `LISTEN`/`NOTIFY` channel of this store's schema.
+    #[must_use]
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// Runs `op` in one transaction on a pooled connection, again on a fresh
+    /// connection when the server went away (see [`Prior`]).
+    fn write<T>(&self, mut op: impl FnMut(&mut Tx<'_>, Prior) -> TxResult<T>) -> Result<T> {
+        self.pool.run(|conn, prior| {
+            let mut tx = conn.begin(&self.channel)?;
+            let value = op(&mut tx, prior)?;
+            tx.commit().map_err(Failed::at_commit)?;
+            Ok(value)
+        })
+    }
+
+    /// Runs `op` (single statements, each its own snapshot) on a pooled
+    /// connection.
+    fn read<T>(&self, mut op: impl FnMut(&mut Conn) -> TxResult<T>) -> Result<T> {
+        self.pool.run(|conn, _| Ok(op(conn)?))
+    }
+}
+
+impl fmt::Debug for PostgresStore {
+    /// Names the server and schema only: the URL may hold a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("target", &self.pool.target().to_string())
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store for PostgresStore {
+    fn job_insert_many(&self, new: &[NewJob]) -> Result<Vec<String>> {
+        if new.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, prior| insert::insert_many(tx, new, prior))
+    }
+
+    fn job_get(&self, id: &str) -> Result<Option<Job>> {
+        self.read(|c| jobs::get(c, id))
+    }
+
+    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        self.read(|c| jobs::list(c, filter))
+    }
+
+    fn job_stats(&self) -> Result<Stats> {
+        self.read(jobs::stats)
+    }
+
+    fn job_errors(&self, job_id: &str) -> Result<Vec<JobErrorRecord>> {
+        self.read(|c| jobs::errors(c, job_id))
+    }
+
+    fn job_cancel(&self, id: &str, now: i64) -> Result<bool> {
+        self.write(|tx, prior| jobs::cancel(tx, id, now, prior))
+    }
+
+    fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
+        if req.limit == 0 || req.queues.is_empty() {
+            return Ok(Vec::new());
+        }
+        let token = claim::token();
+        self.write(|tx, prior| claim::claim(tx, req, &token, prior))
+    }
+
+    fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
+        if outcomes.is_empty() {
+            return Ok(FinishReport::default());
+        }
+        self.write(|tx, _| finish::finish_many(tx, outcomes, now))
+    }
+
+    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
+        self.write(|tx, _| rescue::rescue_expired(tx, now, max_crashes))
+    }
+
+    fn job_rescue_owner(
+        &self,
+        worker_id: &str,
+        now: i64,
+        max_crashes: i32,
+    ) -> Result<RescueReport> {
+        self.write(|tx, _| rescue::rescue_owner(tx, worker_id, now, max_crashes))
+    }
+
+    fn job_request_cancel(&self, id: &str) -> Result<bool> {
+        self.write(|tx, _| jobs::request_cancel(tx, id))
+    }
+
+    fn job_set_progress(&self, id: &str, attempt: Option<i32>, progress: i32) -> Result<bool> {
+        self.write(|tx, _| jobs::set_progress(tx, id, attempt, progress))
+    }
+
+    fn job_replay(&self, id: &str, now: i64) -> Result<String> {
+        let replay_id = taskito_core::new_job_id();
+        self.write(|tx, prior| replay::replay(tx, id, &replay_id, now, prior))
+    }
+
+    fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>> {
+        self.read(|c| replay::history(c, id))
+    }
+
+    fn job_purge_expired_results(&self, now: i64) -> Result<u64> {
+        self.write(|tx, _| jobs::purge_expired_results(tx, now))
+    }
+
+    fn job_purge_completed(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| jobs::purge_completed(tx, before))
+    }
+
+    fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>> {
+        self.read(|c| dead::list(c, limit, offset))
+    }
+
+    fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String> {
+        let job_id = taskito_core::new_job_id();
+        self.write(|tx, prior| dead::retry(tx, dead_id, &job_id, now, prior))
+    }
+
+    fn dead_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| dead::purge(tx, before))
+    }
+
+    fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
+        self.write(|tx, _| workers::heartbeat(tx, worker, lease_until))
+    }
+
+    fn worker_unregister(&self, worker_id: &str) -> Result<()> {
+        self.write(|tx, _| workers::unregister(tx, worker_id))
+    }
+
+    fn worker_list(&self) -> Result<Vec<WorkerInfo>> {
+        self.read(workers::list)
+    }
+
+    fn change_marker(&self) -> Result<u64> {
+        Ok(self.listener.marker())
+    }
+}
+
+/// Not part of the public API: the claim statement, for tests that check its
+/// plan with `EXPLAIN`.
+#[doc(hidden)]
+pub const CLAIM_SQL: &str = claim::CLAIM;
