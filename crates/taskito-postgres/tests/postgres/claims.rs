@@ -1,0 +1,159 @@
+//! Claims from many stores at once, the claim's plan, and throughput.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use taskito_core::Store;
+use taskito_postgres::{PostgresStore, CLAIM_SQL};
+
+use super::support::TestSchema;
+use super::{claim, complete_all, jobs, T0};
+
+/// C1: four stores (separate pools, as four processes), two claiming threads
+/// each, drain 5,000 jobs: every job runs exactly once.
+pub(super) fn four_stores_claim_each_job_exactly_once() {
+    let schema = TestSchema::new();
+    let stores: Vec<PostgresStore> = (0..4).map(|_| schema.open()).collect();
+    let inserted: Vec<String> = jobs("q", 5_000)
+        .chunks(1_000)
+        .flat_map(|batch| stores[0].job_insert_many(batch).expect("insert"))
+        .collect();
+    let per_store: Vec<Vec<String>> = thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(n, store)| {
+                s.spawn(move || {
+                    let got = Mutex::new(Vec::new());
+                    thread::scope(|inner| {
+                        for t in 0..2 {
+                            let got = &got;
+                            inner.spawn(move || loop {
+                                let batch = claim(store, &format!("w{n}-{t}"), 16);
+                                if batch.is_empty() {
+                                    return;
+                                }
+                                complete_all(store, &batch);
+                                got.lock()
+                                    .expect("ids")
+                                    .extend(batch.into_iter().map(|j| j.id));
+                            });
+                        }
+                    });
+                    got.into_inner().expect("ids")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("store thread"))
+            .collect()
+    });
+    let runs: Vec<&String> = per_store.iter().flatten().collect();
+    let unique: HashSet<&String> = runs.iter().copied().collect();
+    assert_eq!(runs.len(), inserted.len(), "runs == jobs");
+    assert_eq!(unique.len(), runs.len(), "no job ran twice");
+    assert_eq!(
+        unique,
+        inserted.iter().collect::<HashSet<_>>(),
+        "every job ran"
+    );
+    let shares: Vec<usize> = per_store.iter().map(Vec::len).collect();
+    eprintln!("FIGURE c1_shares_per_store {shares:?}");
+    assert!(
+        shares.iter().all(|&n| n > 0),
+        "every store took work: {shares:?}"
+    );
+    let stats = stores[1].job_stats().expect("stats");
+    assert_eq!(
+        (stats.complete, stats.pending, stats.running),
+        (5_000, 0, 0)
+    );
+}
+
+/// The claim walks the partial index of pending jobs, with the parameters
+/// bound (custom plan) and as a generic plan, on a table where most rows are
+/// finished.
+pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
+    let schema = TestSchema::new();
+    let store = schema.open();
+    for batch in jobs("q", 3_000).chunks(1_000) {
+        store.job_insert_many(batch).expect("insert");
+    }
+    let claimed = claim(&store, "w", 2_900);
+    complete_all(&store, &claimed);
+    let mut admin = schema.admin();
+    admin.batch_execute("ANALYZE jobs").expect("analyze");
+    let queues = vec!["q".to_owned()];
+    let explain = format!("EXPLAIN {CLAIM_SQL}");
+    for mode in ["auto", "force_generic_plan"] {
+        admin
+            .batch_execute(&format!("SET plan_cache_mode = {mode}"))
+            .expect("plan mode");
+        let plan: Vec<String> = admin
+            .query(
+                explain.as_str(),
+                &[&"w", &(T0 + 30_000), &T0, &queues, &32_i64, &"token"],
+            )
+            .expect("explain")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("jobs_ready"),
+            "{mode}: the claim must use jobs_ready:\n{plan}"
+        );
+        assert!(
+            plan.contains("LockRows"),
+            "{mode}: rows are locked:\n{plan}"
+        );
+    }
+}
+
+/// Throughput with four stores, as four worker processes would claim:
+/// `cargo test -p taskito-postgres --release --test postgres -- --ignored perf`
+pub(super) fn perf_claims_per_second_with_four_stores() {
+    const JOBS: usize = 20_000;
+    let schema = TestSchema::new();
+    let stores: Vec<PostgresStore> = (0..4).map(|_| schema.open()).collect();
+    let started = Instant::now();
+    for batch in jobs("q", JOBS).chunks(1_000) {
+        stores[0].job_insert_many(batch).expect("insert");
+    }
+    let insert = started.elapsed();
+    let started = Instant::now();
+    for job in jobs("single", 1_000) {
+        stores[0].job_insert_many(&[job]).expect("insert");
+    }
+    let single = started.elapsed();
+    let started = Instant::now();
+    thread::scope(|s| {
+        for (n, store) in stores.iter().enumerate() {
+            s.spawn(move || loop {
+                let batch = claim(store, &format!("w{n}"), 32);
+                if batch.is_empty() {
+                    return;
+                }
+                complete_all(store, &batch);
+            });
+        }
+    });
+    let drain = started.elapsed();
+    let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    eprintln!(
+        "FIGURE pg_insert_batched_jobs_per_s {:.0}",
+        rate(JOBS, insert)
+    );
+    eprintln!(
+        "FIGURE pg_insert_single_jobs_per_s {:.0}",
+        rate(1_000, single)
+    );
+    eprintln!(
+        "FIGURE pg_claim_complete_4_stores_jobs_per_s {:.0}",
+        rate(JOBS, drain)
+    );
+    assert_eq!(stores[0].job_stats().expect("stats").complete, JOBS as u64);
+}

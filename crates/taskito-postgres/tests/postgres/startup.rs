@@ -1,0 +1,108 @@
+//! Connecting: schema names, concurrent migrations, read-only servers.
+
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use taskito_core::{Error, Store};
+use taskito_postgres::{PostgresOptions, PostgresStore};
+
+use super::support::{self, TestSchema};
+use super::{claim, closed_port, jobs, through_direct};
+
+/// S4: a schema name outside the identifier pattern is refused before any
+/// connection is made (the URL points at a port nobody listens on).
+pub(super) fn schema_names_are_checked_before_any_sql() {
+    let closed = closed_port();
+    let nowhere = format!("postgresql://postgres@127.0.0.1:{closed}/test");
+    for bad in [
+        "'; DROP TABLE jobs;--",
+        "a\"b",
+        "1abc",
+        "",
+        "tâche",
+        &"x".repeat(64),
+    ] {
+        let started = Instant::now();
+        let options = PostgresOptions {
+            schema: Some(bad.to_owned()),
+            ..PostgresOptions::default()
+        };
+        let err = PostgresStore::connect(&nowhere, options).expect_err("refused");
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains("schema name")),
+            "{bad:?}: {err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "no connection attempt"
+        );
+    }
+    // A valid name with upper case is kept as is (quoted), on the real server.
+    let schema = TestSchema {
+        name: format!("Mixed_{:08x}", fastrand::u32(..)),
+    };
+    let store = schema.open();
+    store.job_insert_many(&jobs("q", 1)).expect("insert");
+    let mut admin = support::admin();
+    let n: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+            &[&schema.name],
+        )
+        .expect("query")
+        .get(0);
+    assert_eq!(n, 1, "the schema is created with its exact name");
+}
+
+/// Eight stores connecting to a fresh schema at once: all succeed, each
+/// migration is applied once.
+pub(super) fn migrations_are_safe_when_eight_stores_start_at_once() {
+    let schema = TestSchema::new();
+    let barrier = Barrier::new(8);
+    let stores: Vec<PostgresStore> = thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    schema.open()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("connect"))
+            .collect()
+    });
+    let mut admin = schema.admin();
+    let versions: Vec<i32> = admin
+        .query(
+            "SELECT version FROM taskito_migrations ORDER BY version",
+            &[],
+        )
+        .expect("versions")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, vec![1]);
+    let ids = stores[3].job_insert_many(&jobs("q", 3)).expect("insert");
+    assert_eq!(claim(&stores[6], "w", 10).len(), ids.len());
+}
+
+/// Read-only transactions (a standby, or `default_transaction_read_only`)
+/// report `ReadOnly`, on a schema that exists and on one to be created.
+pub(super) fn read_only_connections_report_read_only() {
+    let schema = TestSchema::new();
+    drop(schema.open());
+    let read_only = format!(
+        "{} options='-c default_transaction_read_only=on'",
+        through_direct()
+    );
+    let store = PostgresStore::connect(&read_only, schema.options()).expect("connect read-only");
+    assert!(store.job_get("x").expect("reads work").is_none());
+    let err = store.job_insert_many(&jobs("q", 1)).expect_err("read-only");
+    assert!(matches!(err, Error::ReadOnly(_)), "{err}");
+    let fresh = TestSchema::new();
+    let err = PostgresStore::connect(&read_only, fresh.options()).expect_err("cannot migrate");
+    assert!(matches!(err, Error::ReadOnly(_)), "{err}");
+}
