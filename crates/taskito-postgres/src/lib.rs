@@ -17,6 +17,7 @@ mod jobs;
 mod listener;
 mod migrations;
 mod options;
+mod outage;
 mod pool;
 mod replay;
 mod rescue;

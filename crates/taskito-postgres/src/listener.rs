@@ -18,7 +18,8 @@ use postgres::{Client, Config, NoTls};
 use taskito_core::Error;
 
 use crate::connection::TxError;
-use crate::errors::{self, Target};
+use crate::errors;
+use crate::outage::Outage;
 
 /// How long the thread blocks on the socket before it looks at the stop flag.
 const TICK: Duration = Duration::from_millis(100);
@@ -55,14 +56,18 @@ pub(crate) struct Listener {
 impl Listener {
     /// Connects and starts listening before returning, so no commit after
     /// this returns can be missed.
-    pub(crate) fn start(config: Config, channel: String, target: Target) -> Result<Self, TxError> {
+    pub(crate) fn start(
+        config: Config,
+        channel: String,
+        outage: Arc<Outage>,
+    ) -> Result<Self, TxError> {
         let client = listen(&config, &channel)?;
         let count = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let watcher = Watcher {
             config,
             channel,
-            target,
+            outage,
             count: Arc::clone(&count),
             stop: Arc::clone(&stop),
         };
@@ -99,7 +104,7 @@ fn listen(config: &Config, channel: &str) -> Result<Client, postgres::Error> {
 struct Watcher {
     config: Config,
     channel: String,
-    target: Target,
+    outage: Arc<Outage>,
     count: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 }
@@ -119,18 +124,12 @@ impl Watcher {
             if self.stopped() {
                 return;
             }
-            eprintln!(
-                "[taskito] lost the PostgreSQL notification connection to {} ({lost}); reconnecting, polling meanwhile",
-                self.target
-            );
+            self.outage.lost(&lost);
             match self.reconnect() {
                 Some(fresh) => {
                     client = fresh;
                     self.bump();
-                    eprintln!(
-                        "[taskito] listening for PostgreSQL notifications on {} again",
-                        self.target
-                    );
+                    self.outage.back();
                 }
                 None => return,
             }

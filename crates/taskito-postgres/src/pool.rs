@@ -2,7 +2,7 @@
 //! through it, so a server that went away is retried on fresh connections with
 //! backoff until the reconnect budget is spent.
 
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use taskito_core::Result;
 
 use crate::connection::{Conn, TxError};
 use crate::errors::{self, Class, Target};
+use crate::outage::Outage;
 
 /// What an attempt knows about the attempts before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,7 @@ pub(crate) struct Pool {
     target: Target,
     size: usize,
     budget: Duration,
+    outage: Arc<Outage>,
     state: Mutex<State>,
     returned: Condvar,
 }
@@ -82,6 +84,7 @@ impl Pool {
         target: Target,
         size: usize,
         budget: Duration,
+        outage: Arc<Outage>,
     ) -> Self {
         Self {
             config,
@@ -89,6 +92,7 @@ impl Pool {
             target,
             size: size.max(1),
             budget,
+            outage,
             state: Mutex::new(State {
                 idle: Vec::new(),
                 open: 0,
@@ -155,7 +159,7 @@ impl Pool {
         &self,
         mut attempt: impl FnMut(&mut Conn, Prior) -> Result<T, Failed>,
     ) -> Result<T> {
-        with_reconnect(self.budget, &self.target, |prior| {
+        with_reconnect(self.budget, &self.target, &self.outage, |prior| {
             let mut conn = self.take()?;
             let outcome = attempt(&mut conn, prior);
             match &outcome {
@@ -175,9 +179,12 @@ impl Pool {
 /// retried with jittered exponential backoff; deadlocks and serialization
 /// failures (rolled back by the server) at once. A failure during COMMIT makes
 /// every later attempt see [`Prior::UnknownCommit`].
+/// The first loss of an outage and the first success after it are reported
+/// once through `outage`.
 pub(crate) fn with_reconnect<T>(
     budget: Duration,
     target: &Target,
+    outage: &Outage,
     mut attempt: impl FnMut(Prior) -> Result<T, Failed>,
 ) -> Result<T> {
     let started = Instant::now();
@@ -186,7 +193,10 @@ pub(crate) fn with_reconnect<T>(
     let mut transient = 0;
     loop {
         let (e, at_commit) = match attempt(prior) {
-            Ok(value) => return Ok(value),
+            Ok(value) => {
+                outage.back();
+                return Ok(value);
+            }
             Err(Failed {
                 error: TxError::Fail(e),
                 ..
@@ -205,6 +215,7 @@ pub(crate) fn with_reconnect<T>(
                 }
             }
             Class::Lost => {
+                outage.lost(&errors::describe(&e));
                 if at_commit {
                     prior = Prior::UnknownCommit;
                 }

@@ -2,6 +2,7 @@
 //! the [`Store`] methods mapped onto the statement modules.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::Config;
@@ -14,6 +15,7 @@ use crate::connection::{Conn, Tx, TxResult};
 use crate::errors::{self, Target};
 use crate::listener::{self, Listener};
 use crate::options::schema_name;
+use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
 use crate::PostgresOptions;
 use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
@@ -57,7 +59,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// - **Lost connections**: every call that fails because the server went away
 ///   (or is not up yet) is retried on a fresh connection with backoff until
 ///   [`PostgresOptions::reconnect_budget_ms`], then fails with
-///   `cannot reach PostgreSQL at host:port: ...`. A call whose connection was
+///   `cannot reach PostgreSQL at host:port: ...`. The store prints one line
+///   to stderr when it loses the server and one when it is back, however many
+///   threads notice. A call whose connection was
 ///   lost *after COMMIT was sent* does not know whether it committed; each
 ///   method then behaves as follows on its next attempt:
 ///   - `job_insert_many`: the client-chosen ids are looked up; if the batch is
@@ -117,19 +121,21 @@ impl PostgresStore {
             .keepalives_interval(Duration::from_secs(5))
             .keepalives_retries(3);
         let target = Target::of(&config);
+        let outage = Arc::new(Outage::new(target.clone(), budget));
         let pool = Pool::new(
             config.clone(),
             schema.clone(),
             target.clone(),
             options.pool_size,
             budget,
+            Arc::clone(&outage),
         );
         migrations::apply(&pool, &schema)?;
         let channel = listener::channel(&schema);
         let mut listen_config = config;
         listen_config.application_name(&format!("{app} listener"));
-        let listener = with_reconnect(budget, &target, |_| {
-            Listener::start(listen_config.clone(), channel.clone(), target.clone())
+        let listener = with_reconnect(budget, &target, &outage, |_| {
+            Listener::start(listen_config.clone(), channel.clone(), Arc::clone(&outage))
                 .map_err(Failed::from)
         })?;
         Ok(Self {
