@@ -7,6 +7,7 @@
 //! `LISTEN` connection that turns other processes' commits into a change
 //! marker. Schema in `migrations/`, statements in `queries/`.
 
+mod blocking;
 mod claim;
 mod connection;
 mod dead;

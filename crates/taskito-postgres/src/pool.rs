@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use postgres::Config;
 use taskito_core::Result;
 
+use crate::blocking::{drop_off_runtime, off_runtime};
 use crate::connection::{Conn, TxError};
 use crate::errors::{self, Class, Target};
 use crate::outage::Outage;
@@ -155,9 +156,9 @@ impl Pool {
     /// Runs `attempt` on a pooled connection until it succeeds, fails for a
     /// reason that retrying does not fix, or the server stayed unreachable for
     /// the whole budget (see [`with_reconnect`]).
-    pub(crate) fn run<T>(
+    pub(crate) fn run<T: Send>(
         &self,
-        mut attempt: impl FnMut(&mut Conn, Prior) -> Result<T, Failed>,
+        mut attempt: impl FnMut(&mut Conn, Prior) -> Result<T, Failed> + Send,
     ) -> Result<T> {
         with_reconnect(self.budget, &self.target, &self.outage, |prior| {
             let mut conn = self.take()?;
@@ -174,6 +175,13 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut self.lock().idle);
+        drop_off_runtime(idle);
+    }
+}
+
 /// Runs `attempt` until it succeeds, fails for a reason that retrying does not
 /// fix, or the server stayed unreachable for `budget`. Lost connections are
 /// retried with jittered exponential backoff; deadlocks and serialization
@@ -181,18 +189,21 @@ impl Pool {
 /// every later attempt see [`Prior::UnknownCommit`].
 /// The first loss of an outage and the first success after it are reported
 /// once through `outage`.
-pub(crate) fn with_reconnect<T>(
+///
+/// Each attempt runs through [`off_runtime`], so the store can be called from
+/// inside a tokio runtime.
+pub(crate) fn with_reconnect<T: Send>(
     budget: Duration,
     target: &Target,
     outage: &Outage,
-    mut attempt: impl FnMut(Prior) -> Result<T, Failed>,
+    mut attempt: impl FnMut(Prior) -> Result<T, Failed> + Send,
 ) -> Result<T> {
     let started = Instant::now();
     let mut prior = Prior::Clean;
     let mut pause = FIRST_PAUSE;
     let mut transient = 0;
     loop {
-        let (e, at_commit) = match attempt(prior) {
+        let (e, at_commit) = match off_runtime(|| attempt(prior)) {
             Ok(value) => {
                 outage.back();
                 return Ok(value);

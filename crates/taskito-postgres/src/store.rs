@@ -160,7 +160,10 @@ impl PostgresStore {
 
     /// Runs `op` in one transaction on a pooled connection, again on a fresh
     /// connection when the server went away (see [`Prior`]).
-    fn write<T>(&self, mut op: impl FnMut(&mut Tx<'_>, Prior) -> TxResult<T>) -> Result<T> {
+    fn write<T: Send>(
+        &self,
+        mut op: impl FnMut(&mut Tx<'_>, Prior) -> TxResult<T> + Send,
+    ) -> Result<T> {
         self.pool.run(|conn, prior| {
             let mut tx = conn.begin(&self.channel)?;
             let value = op(&mut tx, prior)?;
@@ -171,7 +174,7 @@ impl PostgresStore {
 
     /// Runs `op` (single statements, each its own snapshot) on a pooled
     /// connection.
-    fn read<T>(&self, mut op: impl FnMut(&mut Conn) -> TxResult<T>) -> Result<T> {
+    fn read<T: Send>(&self, mut op: impl FnMut(&mut Conn) -> TxResult<T> + Send) -> Result<T> {
         self.pool.run(|conn, _| Ok(op(conn)?))
     }
 }

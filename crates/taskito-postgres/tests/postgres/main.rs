@@ -208,6 +208,11 @@ fn main() {
             false,
         ),
         (
+            "the_store_works_inside_a_tokio_runtime",
+            startup::the_store_works_inside_a_tokio_runtime,
+            false,
+        ),
+        (
             "read_only_connections_report_read_only",
             startup::read_only_connections_report_read_only,
             false,

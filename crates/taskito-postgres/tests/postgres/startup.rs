@@ -1,4 +1,5 @@
-//! Connecting: schema names, concurrent migrations, read-only servers.
+//! Connecting and calling: schema names, concurrent migrations, read-only
+//! servers, calls from inside a tokio runtime.
 
 use std::sync::Barrier;
 use std::thread;
@@ -105,4 +106,31 @@ pub(super) fn read_only_connections_report_read_only() {
     let fresh = TestSchema::new();
     let err = PostgresStore::connect(&read_only, fresh.options()).expect_err("cannot migrate");
     assert!(matches!(err, Error::ReadOnly(_)), "{err}");
+}
+
+/// The engine calls the store from inside its scheduler's tokio runtime: a
+/// store connected, used (through a lost connection too) and dropped there
+/// works, although the driver runs a runtime of its own.
+pub(super) fn the_store_works_inside_a_tokio_runtime() {
+    let schema = TestSchema::new();
+    let app = super::unique_app();
+    let options = PostgresOptions {
+        application_name: app.clone(),
+        ..schema.options()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let store = PostgresStore::connect(&support::url(), options).expect("connect");
+        let ids = store.job_insert_many(&jobs("q", 3)).expect("insert");
+        // The test's own admin client must not run inside the runtime.
+        let victim = app.clone();
+        std::thread::spawn(move || super::kill_backends(&victim))
+            .join()
+            .expect("kill backends");
+        assert_eq!(claim(&store, "w", 10).len(), ids.len());
+        drop(store);
+    });
 }
