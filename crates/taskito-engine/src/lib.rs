@@ -7,6 +7,7 @@
 //! It takes an `Arc<dyn Store>` and an `Arc<dyn Executor>` and knows neither a
 //! storage backend nor Python.
 
+mod bell;
 mod config;
 mod executor;
 mod heartbeat;
@@ -22,10 +23,11 @@ mod watchdog;
 mod watcher;
 mod worker;
 
+pub use bell::Bell;
 pub use config::WorkerConfig;
 pub use executor::{ExecResult, Executor};
 pub use results::{decide_outcome, AttemptInfo};
 pub use shutdown::{Phase, Shutdown};
 pub use wait::wait_for_terminal;
 pub use wake::Wake;
-pub use worker::{Worker, WorkerHandle};
+pub use worker::{Signals, Worker, WorkerHandle};

@@ -134,7 +134,10 @@ fn write(
     let mut pause = Duration::from_millis(10);
     loop {
         match store.job_finish_many(batch, clock.now_ms()) {
-            Ok(_) => return trouble.cleared(),
+            Ok(_) => {
+                shared.committed.ring();
+                return trouble.cleared();
+            }
             Err(e) => {
                 if trouble.failed(&e) || shared.shutdown.phase() == crate::Phase::Stopped {
                     shared.fail(&e);

@@ -10,13 +10,16 @@ use crate::pool;
 use crate::results::{AttemptInfo, Finished};
 use crate::running::Running;
 use crate::{
-    heartbeat, results, scheduler, watchdog, watcher, Executor, Phase, Shutdown, Wake, WorkerConfig,
+    heartbeat, results, scheduler, watchdog, watcher, Bell, Executor, Phase, Shutdown, Wake,
+    WorkerConfig,
 };
 
 /// State shared by the threads of one worker.
 pub(crate) struct Shared {
     pub(crate) shutdown: Arc<Shutdown>,
     pub(crate) wake: Arc<Wake>,
+    /// Rung after each commit of outcomes.
+    pub(crate) committed: Arc<Bell>,
     pub(crate) running: Running,
     inflight: Mutex<usize>,
     idle: Condvar,
@@ -68,6 +71,17 @@ impl Shared {
 /// Starts workers.
 pub struct Worker;
 
+/// How a worker talks with the rest of its process.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    /// Wakes the scheduler (enqueue in this process).
+    pub wake: Arc<Wake>,
+    /// Asks the worker to stop.
+    pub shutdown: Arc<Shutdown>,
+    /// Rung after each commit of outcomes (for result waiters of this process).
+    pub committed: Arc<Bell>,
+}
+
 /// A running worker. Dropping the handle does not stop it.
 pub struct WorkerHandle {
     shared: Arc<Shared>,
@@ -86,8 +100,7 @@ impl Worker {
         executor: Arc<dyn Executor>,
         clock: Arc<dyn Clock>,
         config: WorkerConfig,
-        wake: Arc<Wake>,
-        shutdown: Arc<Shutdown>,
+        signals: Signals,
     ) -> Result<WorkerHandle> {
         let now = clock.now_ms();
         let info = WorkerInfo {
@@ -104,8 +117,9 @@ impl Worker {
         // go back at once instead of waiting for their lease.
         heartbeat::recover(store.as_ref(), &info, now, config.max_crashes)?;
         let shared = Arc::new(Shared {
-            shutdown,
-            wake,
+            shutdown: signals.shutdown,
+            wake: signals.wake,
+            committed: signals.committed,
             running: Running::default(),
             inflight: Mutex::new(0),
             idle: Condvar::new(),

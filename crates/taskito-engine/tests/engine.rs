@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use support::{sqlite, wait_for, Counting};
 use taskito_core::{Clock, Job, JobState, ManualClock, NewJob, Store, SystemClock};
-use taskito_engine::{ExecResult, Executor, Shutdown, Wake, Worker, WorkerConfig, WorkerHandle};
+use taskito_engine::{ExecResult, Executor, Signals, Worker, WorkerConfig, WorkerHandle};
 
 const LONG: Duration = Duration::from_secs(20);
 
@@ -65,15 +65,7 @@ fn start(
 ) -> WorkerHandle {
     let mut config = WorkerConfig::new("w-test", vec!["default".into()], threads);
     tweak(&mut config);
-    Worker::start(
-        store,
-        exec,
-        clock,
-        config,
-        Arc::new(Wake::new()),
-        Arc::new(Shutdown::new()),
-    )
-    .expect("worker starts")
+    Worker::start(store, exec, clock, config, Signals::default()).expect("worker starts")
 }
 
 fn job(name: &str, priority: i32, scheduled_at: i64, now: i64) -> NewJob {

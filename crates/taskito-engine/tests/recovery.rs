@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use support::{sqlite, wait_for};
 use taskito_core::{ClaimRequest, Clock, Job, JobState, NewJob, Store, SystemClock, WorkerInfo};
-use taskito_engine::{ExecResult, Executor, Shutdown, Wake, Worker, WorkerConfig, WorkerHandle};
+use taskito_engine::{ExecResult, Executor, Signals, Worker, WorkerConfig, WorkerHandle};
 
 const LONG: Duration = Duration::from_secs(20);
 
@@ -49,8 +49,7 @@ fn start(store: Arc<dyn Store>, exec: Arc<Hanging>, threads: usize) -> WorkerHan
         exec,
         Arc::new(SystemClock),
         config,
-        Arc::new(Wake::new()),
-        Arc::new(Shutdown::new()),
+        Signals::default(),
     )
     .expect("worker starts")
 }

@@ -4,7 +4,9 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use taskito_core::{new_job_id, Clock, JobFilter, JobState, NewJob, Store, SystemClock};
-use taskito_engine::{wait_for_terminal, Phase, Shutdown, Wake, Worker, WorkerConfig};
+use taskito_engine::{
+    wait_for_terminal, Bell, Phase, Shutdown, Signals, Wake, Worker, WorkerConfig,
+};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
 use crate::errors::{raise, IntoPyResult};
@@ -18,6 +20,8 @@ pub struct NativeQueue {
     store: Arc<dyn Store>,
     db_path: String,
     wake: Arc<Wake>,
+    /// Rung by this process's worker after each commit; result waiters listen.
+    committed: Arc<Bell>,
     control: Mutex<StopControl>,
 }
 
@@ -117,6 +121,7 @@ impl NativeQueue {
             store: Arc::new(store),
             db_path,
             wake: Arc::new(Wake::new()),
+            committed: Arc::new(Bell::new()),
             control: Mutex::new(StopControl {
                 shutdown: Arc::new(Shutdown::new()),
                 taken: false,
@@ -232,7 +237,7 @@ impl NativeQueue {
     ) -> PyResult<Option<JobRecord>> {
         let timeout = Duration::from_secs_f64(timeout_s.max(0.0));
         let job = py
-            .detach(|| wait_for_terminal(self.store.as_ref(), job_id, timeout))
+            .detach(|| wait_for_terminal(self.store.as_ref(), &self.committed, job_id, timeout))
             .py()?;
         Ok(job.map(JobRecord::from))
     }
@@ -354,18 +359,13 @@ impl NativeQueue {
         let shutdown = self.control().for_new_worker();
         let executor = Arc::new(PyExecutor { run_job, interrupt });
         let store = Arc::clone(&self.store);
-        let wake = Arc::clone(&self.wake);
+        let signals = Signals {
+            wake: Arc::clone(&self.wake),
+            shutdown,
+            committed: Arc::clone(&self.committed),
+        };
         let handle = py
-            .detach(|| {
-                Worker::start(
-                    store,
-                    executor,
-                    Arc::new(SystemClock),
-                    config,
-                    wake,
-                    shutdown,
-                )
-            })
+            .detach(|| Worker::start(store, executor, Arc::new(SystemClock), config, signals))
             .py()?;
         Ok(NativeWorker::new(handle))
     }
