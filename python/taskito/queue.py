@@ -70,7 +70,9 @@ class Queue:
     worker died ``max_crashes`` times while running it is dead-lettered ("quarantined").
     ``signing_key`` (bytes or str, or a list of them: the first signs, all verify) signs
     every payload and result so that a worker never deserializes bytes written by
-    someone without the key; see ``docs/security.md``.
+    someone without the key; see ``docs/security.md``. ``prefetch`` is how many jobs a
+    worker claims ahead of its free threads (default ``max(8, 2 * threads)``): it makes
+    claims cheap for short jobs; set it low (even 0) for long jobs shared by many workers.
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class Queue:
         durable: bool = False,
         max_crashes: int = 3,
         signing_key: SigningKeys | None = None,
+        prefetch: int | None = None,
     ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
             raise QueueError(f"workers must be an int >= 0 (0 means one per CPU), got {workers!r}")
@@ -110,6 +113,10 @@ class Queue:
                 raise QueueError(f"{option} must be a number of seconds > 0, got {value!r}")
         if isinstance(max_crashes, bool) or not isinstance(max_crashes, int) or max_crashes < 1:
             raise QueueError(f"max_crashes must be an int >= 1, got {max_crashes!r}")
+        if prefetch is not None and (
+            isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0
+        ):
+            raise QueueError(f"prefetch must be an int >= 0, got {prefetch!r}")
         signer = None if signing_key is None else Signer(signing_key)
         if result_ttl is not None and result_ttl < 0:
             raise QueueError(f"result_ttl must be a number of seconds >= 0, got {result_ttl!r}")
@@ -132,6 +139,7 @@ class Queue:
         self._lease_timeout = float(lease_timeout)
         self._shutdown_timeout = float(shutdown_timeout)
         self._max_crashes = max_crashes
+        self._prefetch = prefetch
         self._signer = signer
         self._task_registry: dict[str, Callable[..., Any]] = {}
         self._task_configs: list[TaskConfig] = []

@@ -295,6 +295,7 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
         grace_ms=int(queue._shutdown_timeout * 1000),
         max_crashes=queue._max_crashes,
         interrupt=runner.interrupt,
+        prefetch=queue._prefetch,
     )
     announced = False
     signals_seen = 0

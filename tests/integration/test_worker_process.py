@@ -139,3 +139,22 @@ def test_storage_error_at_start_is_one_sentence(app: App, worker_process: StartW
     assert len(worker.errors) == 1, worker.errors
     assert worker.errors[0].startswith("taskito: the database cannot be used:")
     assert "Traceback" not in worker.output
+
+
+@pytest.mark.parametrize(("prefetch", "held_ahead"), [("", True), (", prefetch=0", False)])
+def test_prefetch_decides_whether_jobs_are_claimed_ahead_of_free_threads(
+    app: App, worker_process: StartWorker, prefetch: str, held_ahead: bool
+) -> None:
+    app.write(workers=1, queue_options=prefetch)
+    module = app.load()
+    module.block.delay("first")
+    queued = module.add.delay(1, 2)
+    worker_process(app.dir, "--app", "app:queue")
+    wait_for(lambda: app.started("first"), 15, what="the first job to start")
+    if held_ahead:  # default prefetch: leased while the only thread is busy
+        wait_for(lambda: queued.refresh().status == "running", 15, what="the prefetch")
+    else:
+        record = app.queue._inner.get_job(queued.id)
+        assert record is not None and (record.status, record.attempt) == ("pending", 0)
+    app.release("first")
+    assert queued.result(timeout=15) == 3
