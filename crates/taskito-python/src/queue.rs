@@ -153,20 +153,21 @@ impl NativeQueue {
         expires_ms: Option<i64>,
         result_ttl_ms: Option<i64>,
     ) -> PyResult<String> {
-        let options = JobOptions {
+        let mut ids = self.enqueue_many(
+            py,
+            task_name,
+            vec![payload],
             queue,
             priority,
             delay_ms,
             max_retries,
             backoff_ms,
             timeout_ms,
+            Some(vec![unique_key]),
             metadata,
             expires_ms,
             result_ttl_ms,
-        };
-        let job = options.build(task_name, payload, unique_key, now_ms());
-        let mut ids = py.detach(|| self.store.job_insert_many(&[job])).py()?;
-        self.wake.notify();
+        )?;
         Ok(ids.pop().unwrap_or_default())
     }
 
