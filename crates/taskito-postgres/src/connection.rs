@@ -76,14 +76,13 @@ impl Conn {
         &mut self.client
     }
 
-    /// Starts a transaction. Managed by hand rather than with the driver's
-    /// transaction type so that the NOTIFY can travel with the COMMIT.
-    pub(crate) fn begin<'a>(&'a mut self, channel: &'a str) -> Result<Tx<'a>, postgres::Error> {
+    /// Starts a transaction (plain BEGIN, COMMIT and ROLLBACK, so that a
+    /// [`Tx`] can carry its notify request out of the commit).
+    pub(crate) fn begin(&mut self) -> Result<Tx<'_>, postgres::Error> {
         self.client.batch_execute("BEGIN")?;
         Ok(Tx {
             client: &mut self.client,
             statements: &mut self.statements,
-            channel,
             notify: false,
             open: true,
         })
@@ -95,7 +94,6 @@ impl Conn {
 pub(crate) struct Tx<'a> {
     client: &'a mut Client,
     statements: &'a mut HashMap<&'static str, Statement>,
-    channel: &'a str,
     notify: bool,
     open: bool,
 }
@@ -137,23 +135,17 @@ impl Tx<'_> {
         self.client.execute(&statement, params)
     }
 
-    /// Tells every listening store, at commit, that jobs changed: the commit
-    /// sends `pg_notify` on the schema's channel in the same transaction, in
-    /// the same round trip. The payload is empty: listeners only count.
+    /// Asks for the other stores to be told, once this commits, that jobs
+    /// changed (see `notifier`).
     pub(crate) fn notify(&mut self) {
         self.notify = true;
     }
 
-    pub(crate) fn commit(mut self) -> Result<(), postgres::Error> {
+    /// Commits; returns whether [`Tx::notify`] was asked for.
+    pub(crate) fn commit(mut self) -> Result<bool, postgres::Error> {
         self.open = false;
-        if self.notify {
-            // The channel holds only identifier characters and dots (see
-            // `listener::channel`), so it can be written as a literal.
-            let sql = format!("SELECT pg_notify('{}', ''); COMMIT", self.channel);
-            self.client.batch_execute(&sql)
-        } else {
-            self.client.batch_execute("COMMIT")
-        }
+        self.client.batch_execute("COMMIT")?;
+        Ok(self.notify)
     }
 }
 

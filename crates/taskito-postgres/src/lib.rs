@@ -3,9 +3,10 @@
 //!
 //! A small pool of connections per store (the pure-Rust `postgres` driver, no
 //! libpq), schema migrations applied at connect under an advisory lock, claims
-//! with `FOR UPDATE SKIP LOCKED` over a partial index of pending jobs, and one
-//! `LISTEN` connection that turns other processes' commits into a change
-//! marker. Schema in `migrations/`, statements in `queries/`.
+//! with `FOR UPDATE SKIP LOCKED` over a partial index of pending jobs, a
+//! notifier thread that announces commits with `pg_notify`, and one `LISTEN`
+//! connection that turns other processes' commits into a change marker.
+//! Schema in `migrations/`, statements in `queries/`.
 
 mod blocking;
 mod claim;
@@ -17,6 +18,7 @@ mod insert;
 mod jobs;
 mod listener;
 mod migrations;
+mod notifier;
 mod options;
 mod outage;
 mod pool;

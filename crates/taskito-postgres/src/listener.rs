@@ -1,8 +1,9 @@
 //! The change marker: one connection per store that `LISTEN`s on the schema's
 //! channel, on its own thread, and counts notifications.
 //!
-//! Writers send `pg_notify` in the transaction that changes jobs, so the count
-//! moves once per such commit anywhere in the cluster. When the connection is
+//! Each store's notifier sends `pg_notify` after commits that change jobs, so
+//! the count moves after every such commit (several commits of a burst may
+//! share one move) anywhere in the cluster. When the connection is
 //! lost the thread reconnects with backoff and bumps the count once it listens
 //! again (a notification sent meanwhile was missed, so waiters should look).
 //! Until then the count just stands still and the engine's polling covers.

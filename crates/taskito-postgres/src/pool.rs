@@ -175,6 +175,31 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// Runs `op` once on a pooled connection, without retrying; returns
+    /// whether it worked. For work that may be dropped (notifications), from a
+    /// thread of the store's own (never inside a runtime).
+    pub(crate) fn once(&self, op: impl FnOnce(&mut Conn) -> Result<(), postgres::Error>) -> bool {
+        let Ok(mut conn) = self.take() else {
+            return false;
+        };
+        match op(&mut conn) {
+            Ok(()) => {
+                self.give_back(conn);
+                true
+            }
+            Err(e) => {
+                if errors::classify(&e) == Class::Lost {
+                    self.discard(conn);
+                } else {
+                    self.give_back(conn);
+                }
+                false
+            }
+        }
+    }
+}
+
 impl Drop for Pool {
     fn drop(&mut self) {
         let idle = std::mem::take(&mut self.lock().idle);

@@ -14,6 +14,7 @@ use taskito_core::{
 use crate::connection::{Conn, Tx, TxResult};
 use crate::errors::{self, Target};
 use crate::listener::{self, Listener};
+use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
@@ -29,9 +30,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// Every write is one transaction on a pooled connection; a claim is one
 /// `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)` statement over the
-/// partial index of pending jobs; writes that change jobs send `pg_notify` on
-/// the schema's channel in the same transaction, and one listening connection
-/// per store counts those notifications for [`Store::change_marker`].
+/// partial index of pending jobs; after writes that change jobs, a notifier
+/// thread sends `pg_notify` on the schema's channel (right after the commit,
+/// coalescing bursts: see `src/notifier.rs` for why not inside the write
+/// transaction), and one listening connection per store counts those
+/// notifications for [`Store::change_marker`].
 ///
 /// Where the [`Store`] docs leave room, this store makes SQLite's choices:
 /// - a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) means "no limit";
@@ -51,11 +54,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   stay when the jobs they name are purged (their errors then read `None`).
 ///
 /// And for PostgreSQL:
-/// - **Change marker**: moves on commits that insert, claim, finish, rescue,
-///   cancel, expire, replay or re-enqueue jobs, in any process using the
-///   schema; not on heartbeats, progress, cancel requests or purges, which
-///   nobody waits for. After the listening connection is lost it reconnects
-///   with backoff and moves once it listens again.
+/// - **Change marker**: moves after commits that insert, claim, finish,
+///   rescue, cancel, expire, replay or re-enqueue jobs, in any process using
+///   the schema (within a round trip of the commit, or 5 ms in a burst); not
+///   on heartbeats, progress, cancel requests or purges, which nobody waits
+///   for. After the listening connection is lost it reconnects with backoff
+///   and moves once it listens again.
 /// - **Lost connections**: every call that fails because the server went away
 ///   (or is not up yet) is retried on a fresh connection with backoff until
 ///   [`PostgresOptions::reconnect_budget_ms`], then fails with
@@ -87,9 +91,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   is [`taskito_core::Error::Storage`]. Messages name `host:port`, never the
 ///   user or password of the URL.
 pub struct PostgresStore {
+    // Dropped first: it sends the notification still due on the pool.
+    notifier: Notifier,
     schema: String,
     channel: String,
-    pool: Pool,
+    pool: Arc<Pool>,
     listener: Listener,
 }
 
@@ -122,14 +128,14 @@ impl PostgresStore {
             .keepalives_retries(3);
         let target = Target::of(&config);
         let outage = Arc::new(Outage::new(target.clone(), budget));
-        let pool = Pool::new(
+        let pool = Arc::new(Pool::new(
             config.clone(),
             schema.clone(),
             target.clone(),
             options.pool_size,
             budget,
             Arc::clone(&outage),
-        );
+        ));
         migrations::apply(&pool, &schema)?;
         let channel = listener::channel(&schema);
         let mut listen_config = config;
@@ -138,7 +144,13 @@ impl PostgresStore {
             Listener::start(listen_config.clone(), channel.clone(), Arc::clone(&outage))
                 .map_err(Failed::from)
         })?;
+        let notifier = Notifier::start(Arc::clone(&pool), &channel).map_err(|e| {
+            taskito_core::Error::Storage(format!(
+                "could not start the PostgreSQL notifier thread: {e}"
+            ))
+        })?;
         Ok(Self {
+            notifier,
             schema,
             channel,
             pool,
@@ -159,17 +171,22 @@ impl PostgresStore {
     }
 
     /// Runs `op` in one transaction on a pooled connection, again on a fresh
-    /// connection when the server went away (see [`Prior`]).
+    /// connection when the server went away (see [`Prior`]); then has the
+    /// other stores notified if `op` asked for it.
     fn write<T: Send>(
         &self,
         mut op: impl FnMut(&mut Tx<'_>, Prior) -> TxResult<T> + Send,
     ) -> Result<T> {
-        self.pool.run(|conn, prior| {
-            let mut tx = conn.begin(&self.channel)?;
+        let (value, notify) = self.pool.run(|conn, prior| {
+            let mut tx = conn.begin()?;
             let value = op(&mut tx, prior)?;
-            tx.commit().map_err(Failed::at_commit)?;
-            Ok(value)
-        })
+            let notify = tx.commit().map_err(Failed::at_commit)?;
+            Ok((value, notify))
+        })?;
+        if notify {
+            self.notifier.poke();
+        }
+        Ok(value)
     }
 
     /// Runs `op` (single statements, each its own snapshot) on a pooled

@@ -131,6 +131,17 @@ pub(super) fn perf_claims_per_second_with_four_stores() {
     let single = started.elapsed();
     let started = Instant::now();
     thread::scope(|s| {
+        for store in &stores {
+            s.spawn(move || {
+                for job in jobs("four", 500) {
+                    store.job_insert_many(&[job]).expect("insert");
+                }
+            });
+        }
+    });
+    let four_producers = started.elapsed();
+    let started = Instant::now();
+    thread::scope(|s| {
         for (n, store) in stores.iter().enumerate() {
             s.spawn(move || loop {
                 let batch = claim(store, &format!("w{n}"), 32);
@@ -150,6 +161,10 @@ pub(super) fn perf_claims_per_second_with_four_stores() {
     eprintln!(
         "FIGURE pg_insert_single_jobs_per_s {:.0}",
         rate(1_000, single)
+    );
+    eprintln!(
+        "FIGURE pg_insert_single_4_producers_jobs_per_s {:.0}",
+        rate(2_000, four_producers)
     );
     eprintln!(
         "FIGURE pg_claim_complete_4_stores_jobs_per_s {:.0}",

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-/// The end of a COMMIT in a simple-protocol query, as the store sends it
-/// (alone, or after a `pg_notify`).
-const COMMIT: &[u8] = b"COMMIT\0";
+/// A write's COMMIT as the store sends it: a simple-protocol query of its own
+/// (the notifier's transaction, one batch ending in COMMIT, does not match).
+const COMMIT: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
 
 #[derive(Default)]
 struct State {
