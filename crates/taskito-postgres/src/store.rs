@@ -65,9 +65,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   [`PostgresOptions::reconnect_budget_ms`], then fails with
 ///   `cannot reach PostgreSQL at host:port: ...`. The store prints one line
 ///   to stderr when it loses the server and one when it is back, however many
-///   threads notice. A call whose connection was
-///   lost *after COMMIT was sent* does not know whether it committed; each
-///   method then behaves as follows on its next attempt:
+///   threads notice. A call whose connection was lost *after COMMIT was sent*
+///   does not know whether it committed; each method then behaves as follows
+///   on its next attempt:
 ///   - `job_insert_many`: the client-chosen ids are looked up; if the batch is
 ///     there, its ids (or the key holders) are returned, otherwise it is
 ///     inserted again;
@@ -90,6 +90,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   [`taskito_core::Error::ReadOnly`], anything else that retrying cannot fix
 ///   is [`taskito_core::Error::Storage`]. Messages name `host:port`, never the
 ///   user or password of the URL.
+/// - **Sessions**: each pooled connection sets `search_path` to the schema
+///   once, and the listener needs a session of its own, so a pooler in
+///   transaction mode (PgBouncer's default) must not sit in between; session
+///   mode is fine.
+/// - **Threads**: callable from any thread, also from inside a tokio runtime
+///   (the engine's scheduler): there the driver, which blocks on a runtime of
+///   its own, runs on a helper thread for the call (see `src/blocking.rs`).
 pub struct PostgresStore {
     // Dropped first: it sends the notification still due on the pool.
     notifier: Notifier,

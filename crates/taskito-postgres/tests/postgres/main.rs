@@ -173,6 +173,11 @@ fn main() {
             false,
         ),
         (
+            "a_store_dropped_after_a_write_still_notifies",
+            notify::a_store_dropped_after_a_write_still_notifies,
+            false,
+        ),
+        (
             "listener_reconnects_after_its_backend_is_killed",
             notify::listener_reconnects_after_its_backend_is_killed,
             false,

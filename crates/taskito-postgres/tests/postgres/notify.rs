@@ -87,3 +87,18 @@ pub(super) fn calls_succeed_after_pool_connections_are_killed() {
     complete_all(&store, &claimed);
     assert_eq!(store.job_stats().expect("stats").complete, 5);
 }
+
+/// A producer that enqueues and goes away at once (its store dropped right
+/// after the insert) still wakes the others: the notification still due is
+/// sent before the store closes.
+pub(super) fn a_store_dropped_after_a_write_still_notifies() {
+    let schema = TestSchema::new();
+    let a = schema.open();
+    for _ in 0..3 {
+        let b = schema.open();
+        let before = a.change_marker().expect("marker");
+        b.job_insert_many(&jobs("q", 1)).expect("insert");
+        drop(b);
+        wait_for_marker(&a, before, Duration::from_secs(2)).expect("notified");
+    }
+}
