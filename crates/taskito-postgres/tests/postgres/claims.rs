@@ -113,6 +113,59 @@ pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
     }
 }
 
+/// The negative control of C1: the same drain with a claim that neither
+/// locks nor re-checks (read ready ids, then mark them running) hands jobs out
+/// twice, so the check above can see duplicates when there are any.
+pub(super) fn c1_negative_control_an_unlocked_claim_duplicates_jobs() {
+    let schema = TestSchema::new();
+    let store = schema.open();
+    for batch in jobs("q", 5_000).chunks(1_000) {
+        store.job_insert_many(batch).expect("insert");
+    }
+    let runs: Vec<String> = thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut client = schema.admin();
+                    let mut got = Vec::new();
+                    loop {
+                        let ids: Vec<String> = client
+                            .query(
+                                "SELECT id FROM jobs WHERE status = 'pending' \
+                                 ORDER BY priority DESC, scheduled_at, id LIMIT 16",
+                                &[],
+                            )
+                            .expect("select")
+                            .iter()
+                            .map(|r| r.get(0))
+                            .collect();
+                        if ids.is_empty() {
+                            return got;
+                        }
+                        // Without an order to lock in, these updates can
+                        // deadlock; such a claim just gets nothing.
+                        let update = "UPDATE jobs SET status = 'running' WHERE id = ANY($1)";
+                        if client.execute(update, &[&ids]).is_ok() {
+                            got.extend(ids);
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("claimer"))
+            .collect()
+    });
+    let unique: HashSet<&String> = runs.iter().collect();
+    let dups = runs.len() - unique.len();
+    eprintln!("FIGURE c1_negative_control_duplicate_claims {dups} (5000 jobs)");
+    assert!(
+        dups > 0,
+        "an unlocked claim should have handed out a job twice"
+    );
+}
+
 /// Throughput with four stores, as four worker processes would claim:
 /// `cargo test -p taskito-postgres --release --test postgres -- --ignored perf`
 pub(super) fn perf_claims_per_second_with_four_stores() {

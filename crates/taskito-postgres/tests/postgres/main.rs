@@ -158,6 +158,11 @@ fn main() {
             false,
         ),
         (
+            "c1_negative_control_an_unlocked_claim_duplicates_jobs",
+            claims::c1_negative_control_an_unlocked_claim_duplicates_jobs,
+            false,
+        ),
+        (
             "schema_names_are_checked_before_any_sql",
             startup::schema_names_are_checked_before_any_sql,
             false,
