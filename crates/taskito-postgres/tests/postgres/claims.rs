@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskito_core::Store;
+use taskito_core::{NewJob, Store};
 use taskito_postgres::{PostgresStore, CLAIM_SQL};
 
 use super::support::TestSchema;
@@ -111,6 +111,33 @@ pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
             "{mode}: rows are locked:\n{plan}"
         );
     }
+}
+
+/// Two stores insert batches sharing unique keys, in opposite orders, at the
+/// same time: each key ends up with one live job and both callers are told
+/// the same id for it. (Such batches can deadlock in the server, which rolls
+/// one back; the store runs it again.)
+pub(super) fn unique_keys_inserted_concurrently_map_to_one_job() {
+    let schema = TestSchema::new();
+    let (a, b) = (schema.open(), schema.open());
+    for round in 0..10 {
+        let keyed = |k: usize| NewJob {
+            unique_key: Some(format!("r{round}-k{k}")),
+            ..jobs("q", 1).remove(0)
+        };
+        let forward: Vec<NewJob> = (0..20).map(keyed).collect();
+        let backward: Vec<NewJob> = (0..20).rev().map(keyed).collect();
+        let (ids_a, ids_b) = thread::scope(|s| {
+            let ta = s.spawn(|| a.job_insert_many(&forward).expect("insert a"));
+            let tb = s.spawn(|| b.job_insert_many(&backward).expect("insert b"));
+            (ta.join().expect("a"), tb.join().expect("b"))
+        });
+        let mut from_b = ids_b;
+        from_b.reverse();
+        assert_eq!(ids_a, from_b, "round {round}: both callers agree per key");
+        assert_eq!(ids_a.iter().collect::<HashSet<_>>().len(), 20);
+    }
+    assert_eq!(a.job_stats().expect("stats").pending, 200);
 }
 
 /// The negative control of C1: the same drain with a claim that neither

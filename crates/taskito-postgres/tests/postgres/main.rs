@@ -158,6 +158,11 @@ fn main() {
             false,
         ),
         (
+            "unique_keys_inserted_concurrently_map_to_one_job",
+            claims::unique_keys_inserted_concurrently_map_to_one_job,
+            false,
+        ),
+        (
             "c1_negative_control_an_unlocked_claim_duplicates_jobs",
             claims::c1_negative_control_an_unlocked_claim_duplicates_jobs,
             false,
