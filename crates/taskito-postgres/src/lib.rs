@@ -25,8 +25,10 @@ mod pool;
 mod replay;
 mod rescue;
 mod rows;
+mod server_clock;
 mod store;
 mod workers;
 
 pub use options::PostgresOptions;
+pub use server_clock::ServerClock;
 pub use store::{PostgresStore, CLAIM_SQL};

@@ -8,7 +8,7 @@
 //! again (a notification sent meanwhile was missed, so waiters should look).
 //! Until then the count just stands still and the engine's polling covers.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -21,13 +21,14 @@ use taskito_core::Error;
 use crate::connection::TxError;
 use crate::errors;
 use crate::outage::Outage;
+use crate::server_clock::{self, ServerClock};
 
 /// How long the thread blocks on the socket before it looks at the stop flag.
 const TICK: Duration = Duration::from_millis(100);
 /// A quiet connection is pinged this often, so a peer that vanished without
 /// closing the socket (a partition) is noticed.
+/// The ping also measures the server's clock (see [`crate::ServerClock`]).
 const PING_EVERY: Duration = Duration::from_secs(5);
-const PING_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_PAUSE: Duration = Duration::from_millis(50);
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 
@@ -52,6 +53,7 @@ pub(crate) fn channel(schema: &str) -> String {
 pub(crate) struct Listener {
     count: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    offset_ms: Arc<AtomicI64>,
 }
 
 impl Listener {
@@ -62,7 +64,9 @@ impl Listener {
         channel: String,
         outage: Arc<Outage>,
     ) -> Result<Self, TxError> {
-        let client = listen(&config, &channel)?;
+        let mut client = listen(&config, &channel)?;
+        let offset_ms = Arc::new(AtomicI64::new(0));
+        server_clock::sync(&mut client, &offset_ms)?;
         let count = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let watcher = Watcher {
@@ -71,6 +75,7 @@ impl Listener {
             outage,
             count: Arc::clone(&count),
             stop: Arc::clone(&stop),
+            offset_ms: Arc::clone(&offset_ms),
         };
         thread::Builder::new()
             .name("taskito-pg-listener".to_owned())
@@ -80,11 +85,20 @@ impl Listener {
                     "could not start the PostgreSQL listener thread: {e}"
                 )))
             })?;
-        Ok(Self { count, stop })
+        Ok(Self {
+            count,
+            stop,
+            offset_ms,
+        })
     }
 
     pub(crate) fn marker(&self) -> u64 {
         self.count.load(Ordering::Acquire)
+    }
+
+    /// The server's clock, kept in step by this listener.
+    pub(crate) fn server_clock(&self) -> ServerClock {
+        ServerClock::new(Arc::clone(&self.offset_ms))
     }
 }
 
@@ -108,6 +122,7 @@ struct Watcher {
     outage: Arc<Outage>,
     count: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    offset_ms: Arc<AtomicI64>,
 }
 
 impl Watcher {
@@ -138,11 +153,13 @@ impl Watcher {
     }
 
     /// Counts notifications until the connection fails (the reason is
-    /// returned) or the store is dropped.
+    /// returned) or the store is dropped; pings the server (and measures its
+    /// clock) every [`PING_EVERY`], so a peer that vanished without closing
+    /// the socket is noticed too.
     fn watch(&self, client: &mut Client) -> String {
-        let mut quiet_since = Instant::now();
+        let mut pinged = Instant::now();
         loop {
-            if let Err(reason) = self.count_for_a_tick(client, &mut quiet_since) {
+            if let Err(reason) = self.count_for_a_tick(client) {
                 return reason;
             }
             if self.stopped() {
@@ -151,29 +168,22 @@ impl Watcher {
             if client.is_closed() {
                 return "connection closed".to_owned();
             }
-            if quiet_since.elapsed() >= PING_EVERY {
-                if let Err(e) = client.is_valid(PING_TIMEOUT) {
+            if pinged.elapsed() >= PING_EVERY {
+                if let Err(e) = server_clock::sync(client, &self.offset_ms) {
                     return errors::describe(&e);
                 }
-                quiet_since = Instant::now();
+                pinged = Instant::now();
             }
         }
     }
 
     /// Counts the notifications that arrive within one [`TICK`].
-    fn count_for_a_tick(
-        &self,
-        client: &mut Client,
-        quiet_since: &mut Instant,
-    ) -> Result<(), String> {
+    fn count_for_a_tick(&self, client: &mut Client) -> Result<(), String> {
         let mut notifications = client.notifications();
         let mut iter = notifications.timeout_iter(TICK);
         loop {
             match iter.next() {
-                Ok(Some(_)) => {
-                    self.bump();
-                    *quiet_since = Instant::now();
-                }
+                Ok(Some(_)) => self.bump(),
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(errors::describe(&e)),
             }
@@ -187,8 +197,10 @@ impl Watcher {
             if self.stopped() {
                 return None;
             }
-            if let Ok(client) = listen(&self.config, &self.channel) {
-                return Some(client);
+            if let Ok(mut client) = listen(&self.config, &self.channel) {
+                if server_clock::sync(&mut client, &self.offset_ms).is_ok() {
+                    return Some(client);
+                }
             }
             let until = Instant::now() + pause.mul_f64(0.5 + fastrand::f64() / 2.0);
             while Instant::now() < until {

@@ -18,8 +18,8 @@ use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
-use crate::PostgresOptions;
 use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
+use crate::{PostgresOptions, ServerClock};
 
 /// Longest wait for one connection attempt (shorter when the reconnect budget
 /// is): a server that does not answer at all must not hold a call for long.
@@ -169,6 +169,14 @@ impl PostgresStore {
     #[must_use]
     pub fn schema(&self) -> &str {
         &self.schema
+    }
+
+    /// The database server's clock, kept in step with it by this store (see
+    /// [`ServerClock`]): the clock to give every worker and producer of a
+    /// cluster that spans hosts.
+    #[must_use]
+    pub fn server_clock(&self) -> ServerClock {
+        self.listener.server_clock()
     }
 
     /// The `LISTEN`/`NOTIFY` channel of this store's schema.

@@ -228,6 +228,11 @@ fn main() {
             false,
         ),
         (
+            "the_server_clock_follows_the_database",
+            startup::the_server_clock_follows_the_database,
+            false,
+        ),
+        (
             "read_only_connections_report_read_only",
             startup::read_only_connections_report_read_only,
             false,

@@ -134,3 +134,27 @@ pub(super) fn the_store_works_inside_a_tokio_runtime() {
         drop(store);
     });
 }
+
+/// The store's server clock reads the database server's time (here the
+/// server is on this host, so the offset is about 0).
+pub(super) fn the_server_clock_follows_the_database() {
+    use taskito_core::Clock;
+    let schema = TestSchema::new();
+    let store = schema.open();
+    let clock = store.server_clock();
+    let mut admin = support::admin();
+    let server: i64 = admin
+        .query_one(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8",
+            &[],
+        )
+        .expect("server time")
+        .get(0);
+    let ours = clock.now_ms();
+    assert!((ours - server).abs() < 200, "ours {ours}, server {server}");
+    assert!(
+        clock.offset_ms().abs() < 100,
+        "offset {}",
+        clock.offset_ms()
+    );
+}
