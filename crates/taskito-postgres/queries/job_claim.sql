@@ -1,30 +1,58 @@
 -- $1 worker id, $2 lease end, $3 now, $4 queue names, $5 limit, $6 claim
--- token. One statement: the inner SELECT walks the partial index jobs_ready in
--- claim order and locks up to LIMIT ready rows, skipping rows that another
--- claim holds (SKIP LOCKED) instead of waiting for them; a row is re-checked
--- against the WHERE clause once locked, so a job another claim took in the
--- meantime is skipped too. RETURNING does not keep the inner order: the
--- caller sorts. Column order is the one rows::job reads.
-UPDATE jobs AS j
-SET status = 'running',
-    attempt = j.attempt + 1,
-    lease_owner = $1,
-    lease_expires_at = $2,
-    started_at = $3,
-    claim_token = $6
-FROM (
-    SELECT id
-    FROM jobs
-    WHERE status = 'pending'
-      AND scheduled_at <= $3
-      AND queue = ANY($4::text[])
-    ORDER BY priority DESC, scheduled_at, id
-    LIMIT $5
-    FOR UPDATE SKIP LOCKED
-) AS ready
-WHERE j.id = ready.id
-RETURNING j.id, j.queue, j.task_name, j.status, j.priority, j.created_at,
-          j.scheduled_at, j.started_at, j.completed_at, j.attempt, j.retry_count,
-          j.max_retries, j.backoff_ms, j.timeout_ms, j.crash_count, j.lease_owner,
-          j.lease_expires_at, j.error, j.progress, j.unique_key, j.metadata,
-          j.expires_at, j.result_ttl_ms, j.cancel_requested, j.payload, j.result
+-- token. The whole claim is this one statement, run on its own (autocommit:
+-- one round trip):
+-- - `expired`: pending jobs whose deadline passed can no longer start; they
+--   fail for good (not dead-lettered), through the partial index
+--   jobs_pending_expiry (empty unless jobs carry a deadline);
+-- - `claimed`: the inner SELECT walks the partial index jobs_ready in claim
+--   order and locks up to LIMIT ready rows, skipping rows that another claim
+--   holds (SKIP LOCKED) instead of waiting for them; a row is re-checked
+--   against the WHERE clause once locked, so a job another claim took in the
+--   meantime is skipped too. Jobs expiring now are left out, so the two parts
+--   never touch the same row.
+-- The locked ids come back as one array (`= ANY(ARRAY(...))`), which the
+-- UPDATE looks up through the primary key: a join there would let the
+-- planner choose (for a generic plan, whose LIMIT it cannot see) a hash join
+-- over a scan of the whole table, finished jobs included.
+-- One row per claimed job, or a single row of NULLs when none was claimed;
+-- the last column counts the expired jobs. RETURNING does not keep the inner
+-- order: the caller sorts. Column order is the one rows::job reads.
+WITH expired AS (
+    UPDATE jobs
+    SET status = 'failed',
+        error = 'expired before it could run',
+        completed_at = $3
+    WHERE id = ANY(ARRAY(
+        SELECT id FROM jobs
+        WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < $3
+        FOR UPDATE SKIP LOCKED
+    ))
+    RETURNING 1
+), claimed AS (
+    UPDATE jobs AS j
+    SET status = 'running',
+        attempt = j.attempt + 1,
+        lease_owner = $1,
+        lease_expires_at = $2,
+        started_at = $3,
+        claim_token = $6
+    WHERE j.id = ANY(ARRAY(
+        SELECT id
+        FROM jobs
+        WHERE status = 'pending'
+          AND scheduled_at <= $3
+          AND queue = ANY($4::text[])
+          AND (expires_at IS NULL OR expires_at >= $3)
+        ORDER BY priority DESC, scheduled_at, id
+        LIMIT $5
+        FOR UPDATE SKIP LOCKED
+    ))
+    RETURNING j.id, j.queue, j.task_name, j.status, j.priority, j.created_at,
+              j.scheduled_at, j.started_at, j.completed_at, j.attempt, j.retry_count,
+              j.max_retries, j.backoff_ms, j.timeout_ms, j.crash_count, j.lease_owner,
+              j.lease_expires_at, j.error, j.progress, j.unique_key, j.metadata,
+              j.expires_at, j.result_ttl_ms, j.cancel_requested, j.payload, j.result
+)
+SELECT claimed.*, counted.expired
+FROM (SELECT count(*) AS expired FROM expired) AS counted
+LEFT JOIN claimed ON true

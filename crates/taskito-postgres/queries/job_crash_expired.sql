@@ -5,10 +5,9 @@
 -- now is left to that transaction (and looked at again next time).
 UPDATE jobs AS j
 SET crash_count = j.crash_count + 1
-FROM (
+WHERE j.id = ANY(ARRAY(
     SELECT id FROM jobs
     WHERE status = 'running' AND lease_expires_at < $1
     FOR UPDATE SKIP LOCKED
-) AS gone
-WHERE j.id = gone.id
+))
 RETURNING j.id, j.attempt, j.crash_count

@@ -2,10 +2,9 @@
 -- worker known to be dead, whatever its lease end.
 UPDATE jobs AS j
 SET crash_count = j.crash_count + 1
-FROM (
+WHERE j.id = ANY(ARRAY(
     SELECT id FROM jobs
     WHERE status = 'running' AND lease_owner = $1
     FOR UPDATE SKIP LOCKED
-) AS gone
-WHERE j.id = gone.id
+))
 RETURNING j.id, j.attempt, j.crash_count

@@ -4,9 +4,8 @@
 -- beats), and the heartbeat never waits or deadlocks on it.
 UPDATE jobs AS j
 SET lease_expires_at = $2
-FROM (
+WHERE j.id = ANY(ARRAY(
     SELECT id FROM jobs
     WHERE status = 'running' AND lease_owner = $1 AND lease_expires_at < $2
     FOR UPDATE SKIP LOCKED
-) AS mine
-WHERE j.id = mine.id
+))

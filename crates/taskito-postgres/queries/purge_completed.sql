@@ -5,6 +5,6 @@ WITH gone AS (
     WHERE status = 'complete' AND completed_at < $1
     RETURNING id
 ), errors AS (
-    DELETE FROM job_errors WHERE job_id IN (SELECT id FROM gone)
+    DELETE FROM job_errors WHERE job_id = ANY(ARRAY(SELECT id FROM gone))
 )
 SELECT count(*) FROM gone

@@ -7,6 +7,6 @@ WITH gone AS (
       AND (completed_at + result_ttl_ms) <= $1
     RETURNING id
 ), errors AS (
-    DELETE FROM job_errors WHERE job_id IN (SELECT id FROM gone)
+    DELETE FROM job_errors WHERE job_id = ANY(ARRAY(SELECT id FROM gone))
 )
 SELECT count(*) FROM gone

@@ -4,11 +4,10 @@ use std::cmp::Reverse;
 
 use taskito_core::{new_job_id, ClaimRequest, Job};
 
-use crate::connection::{Tx, TxResult};
+use crate::connection::{Conn, TxResult};
 use crate::pool::Prior;
 use crate::rows;
 
-const EXPIRE: &str = include_str!("../queries/job_expire.sql");
 pub(crate) const CLAIM: &str = include_str!("../queries/job_claim.sql");
 const CLAIMED_BY_TOKEN: &str = include_str!("../queries/job_claimed_by_token.sql");
 
@@ -17,34 +16,35 @@ pub(crate) fn token() -> String {
     new_job_id()
 }
 
-/// Runs inside the caller's write transaction. Concurrent claims, in this
-/// process or on other hosts, never share a job: each locks the rows it takes
-/// and skips rows locked by others (see `queries/job_claim.sql`).
+/// One statement on its own (see `queries/job_claim.sql`); returns the
+/// claimed jobs and whether anything changed (jobs claimed or expired).
+/// Concurrent claims, in this process or on other hosts, never share a job:
+/// each locks the rows it takes and skips rows locked by others.
 ///
-/// Pending jobs whose `expires_at` has passed are first marked `failed` with
+/// Pending jobs whose `expires_at` has passed are marked `failed` with
 /// "expired before it could run", as on SQLite.
 ///
-/// After a lost commit ([`Prior::UnknownCommit`]), the jobs that the lost
-/// commit claimed under `token` are returned if it did claim any (they are
-/// running under this worker's lease: returning nothing would strand them
-/// until the lease ran out); otherwise the claim runs again.
+/// When the connection is lost during the statement, whether it committed is
+/// unknown ([`Prior::UnknownCommit`]): the jobs that it claimed under `token`
+/// are then returned if it did claim any (they are running under this
+/// worker's lease: returning nothing would strand them until the lease ran
+/// out); otherwise the claim runs again.
 pub(crate) fn claim(
-    tx: &mut Tx<'_>,
+    conn: &mut Conn,
     req: &ClaimRequest,
     token: &str,
     prior: Prior,
-) -> TxResult<Vec<Job>> {
+) -> TxResult<(Vec<Job>, bool)> {
     if prior == Prior::UnknownCommit {
-        let mut claimed = rows::jobs(&tx.query(CLAIMED_BY_TOKEN, &[&req.worker_id, &token])?)?;
+        let mut claimed = rows::jobs(&conn.query(CLAIMED_BY_TOKEN, &[&req.worker_id, &token])?)?;
         if !claimed.is_empty() {
             sort_in_claim_order(&mut claimed);
-            return Ok(claimed);
+            return Ok((claimed, true));
         }
     }
-    let expired = tx.execute(EXPIRE, &[&req.now])?;
     let lease_end = req.now.saturating_add(req.lease_ms);
     let limit = i64::from(req.limit);
-    let found = tx.query(
+    let found = conn.query(
         CLAIM,
         &[
             &req.worker_id,
@@ -55,12 +55,17 @@ pub(crate) fn claim(
             &token,
         ],
     )?;
-    let mut claimed = rows::jobs(&found)?;
-    if expired > 0 || !claimed.is_empty() {
-        tx.notify();
+    let mut expired = 0_i64;
+    let mut claimed = Vec::with_capacity(found.len());
+    for row in &found {
+        expired = row.try_get(26)?;
+        if row.try_get::<_, Option<&str>>(0)?.is_some() {
+            claimed.push(rows::job(row)?);
+        }
     }
     sort_in_claim_order(&mut claimed);
-    Ok(claimed)
+    let changed = expired > 0 || !claimed.is_empty();
+    Ok((claimed, changed))
 }
 
 /// RETURNING yields rows in no particular order.

@@ -25,6 +25,35 @@ impl From<postgres::Error> for TxError {
 
 pub(crate) type TxResult<T> = Result<T, TxError>;
 
+/// What both a connection on its own and a transaction can run.
+pub(crate) trait Session {
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error>;
+}
+
+impl Session for Conn {
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        Conn::execute(self, sql, params)
+    }
+}
+
+impl Session for Tx<'_> {
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        Tx::execute(self, sql, params)
+    }
+}
+
 pub(crate) struct Conn {
     client: Client,
     /// Prepared once per connection, keyed by the SQL text.
@@ -69,6 +98,16 @@ impl Conn {
     ) -> Result<Option<Row>, postgres::Error> {
         let statement = self.prepared(sql)?;
         self.client.query_opt(&statement, params)
+    }
+
+    /// One statement on its own (autocommit); returns the rows it changed.
+    pub(crate) fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.client.execute(&statement, params)
     }
 
     /// Unprepared SQL (schema setup and migrations).

@@ -3,7 +3,7 @@
 
 use taskito_core::{new_job_id, FinishReport, Outcome};
 
-use crate::connection::{Tx, TxResult};
+use crate::connection::{Conn, Session, Tx, TxResult};
 
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
 const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
@@ -84,8 +84,40 @@ pub(crate) fn finish_many(
     Ok(report)
 }
 
+/// True when every outcome is a `Complete` of a job of its own: the common
+/// batch, which [`complete_alone`] writes with one statement.
+pub(crate) fn only_distinct_completes(outcomes: &[Outcome]) -> bool {
+    let mut ids: Vec<&str> = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Complete { job_id, .. } => ids.push(job_id),
+            _ => return false,
+        }
+    }
+    ids.sort_unstable();
+    ids.windows(2).all(|w| w[0] != w[1])
+}
+
+/// Writes a batch of [`only_distinct_completes`] with one statement on its
+/// own (one round trip, no BEGIN or COMMIT); returns the report and whether
+/// anything changed. Replaying it after a lost connection is harmless, as for
+/// [`finish_many`].
+pub(crate) fn complete_alone(
+    conn: &mut Conn,
+    outcomes: &[Outcome],
+    now: i64,
+) -> TxResult<(FinishReport, bool)> {
+    let completes: Vec<&Outcome> = outcomes.iter().collect();
+    let applied = complete_many(conn, &completes, now)?;
+    let report = FinishReport {
+        applied,
+        fenced: outcomes.len() - applied,
+    };
+    Ok((report, applied > 0))
+}
+
 /// Writes Complete outcomes of distinct jobs; returns how many applied.
-fn complete_many(tx: &mut Tx<'_>, completes: &[&Outcome], now: i64) -> TxResult<usize> {
+fn complete_many(session: &mut impl Session, completes: &[&Outcome], now: i64) -> TxResult<usize> {
     let mut ids = Vec::with_capacity(completes.len());
     let mut attempts = Vec::with_capacity(completes.len());
     let mut results: Vec<Option<&[u8]>> = Vec::with_capacity(completes.len());
@@ -101,7 +133,7 @@ fn complete_many(tx: &mut Tx<'_>, completes: &[&Outcome], now: i64) -> TxResult<
             results.push(result.as_deref());
         }
     }
-    let applied = tx.execute(COMPLETE_MANY, &[&ids, &attempts, &results, &now])?;
+    let applied = session.execute(COMPLETE_MANY, &[&ids, &attempts, &results, &now])?;
     Ok(usize::try_from(applied).unwrap_or(usize::MAX))
 }
 

@@ -11,7 +11,7 @@ use taskito_core::{
     ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
-use crate::connection::{Conn, Tx, TxResult};
+use crate::connection::{Conn, Tx, TxError, TxResult};
 use crate::errors::{self, Target};
 use crate::listener::{self, Listener};
 use crate::notifier::Notifier;
@@ -29,8 +29,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// threads (it is `Sync`), processes and hosts.
 ///
 /// Every write is one transaction on a pooled connection; a claim is one
-/// `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)` statement over the
-/// partial index of pending jobs; after writes that change jobs, a notifier
+/// statement (`UPDATE ... WHERE id = ANY(ARRAY(SELECT ... FOR UPDATE SKIP
+/// LOCKED))` over the partial index of pending jobs, with the expiry of
+/// overdue jobs in the same statement), and so is a batch of `Complete`
+/// outcomes of distinct jobs (one round trip each); after writes that change jobs, a notifier
 /// thread sends `pg_notify` on the schema's channel (right after the commit,
 /// coalescing bursts: see `src/notifier.rs` for why not inside the write
 /// transaction), and one listening connection per store counts those
@@ -66,8 +68,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   `cannot reach PostgreSQL at host:port: ...`. The store prints one line
 ///   to stderr when it loses the server and one when it is back, however many
 ///   threads notice. A call whose connection was lost *after COMMIT was sent*
-///   does not know whether it committed; each method then behaves as follows
-///   on its next attempt:
+///   (or while a write made of one statement ran: a claim, a batch of only
+///   `Complete` outcomes) does not know whether it committed; each method then
+///   behaves as follows on its next attempt:
 ///   - `job_insert_many`: the client-chosen ids are looked up; if the batch is
 ///     there, its ids (or the key holders) are returned, otherwise it is
 ///     inserted again;
@@ -204,6 +207,26 @@ impl PostgresStore {
         Ok(value)
     }
 
+    /// Runs `op`, one statement on its own (autocommit: one round trip), on a
+    /// pooled connection. A connection lost during it leaves its outcome
+    /// unknown, so the next attempt sees [`Prior::UnknownCommit`]. Then has
+    /// the other stores notified if `op` says something changed.
+    fn write_alone<T: Send>(
+        &self,
+        mut op: impl FnMut(&mut Conn, Prior) -> TxResult<(T, bool)> + Send,
+    ) -> Result<T> {
+        let (value, notify) = self.pool.run(|conn, prior| {
+            op(conn, prior).map_err(|e| match e {
+                TxError::Pg(e) => Failed::at_commit(e),
+                fail @ TxError::Fail(_) => Failed::from(fail),
+            })
+        })?;
+        if notify {
+            self.notifier.poke();
+        }
+        Ok(value)
+    }
+
     /// Runs `op` (single statements, each its own snapshot) on a pooled
     /// connection.
     fn read<T: Send>(&self, mut op: impl FnMut(&mut Conn) -> TxResult<T> + Send) -> Result<T> {
@@ -254,12 +277,15 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let token = claim::token();
-        self.write(|tx, prior| claim::claim(tx, req, &token, prior))
+        self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior))
     }
 
     fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
         if outcomes.is_empty() {
             return Ok(FinishReport::default());
+        }
+        if finish::only_distinct_completes(outcomes) {
+            return self.write_alone(|conn, _| finish::complete_alone(conn, outcomes, now));
         }
         self.write(|tx, _| finish::finish_many(tx, outcomes, now))
     }

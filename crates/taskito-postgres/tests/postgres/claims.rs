@@ -73,33 +73,44 @@ pub(super) fn four_stores_claim_each_job_exactly_once() {
     );
 }
 
-/// The claim walks the partial index of pending jobs, with the parameters
-/// bound (custom plan) and as a generic plan, on a table where most rows are
-/// finished.
+/// The claim walks the partial index of pending jobs and updates the rows it
+/// locked through the primary key, with the parameters bound (custom plan)
+/// and as a generic plan, on a table with finished jobs and a large backlog:
+/// no part of it scans the table.
 pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
     let schema = TestSchema::new();
     let store = schema.open();
-    for batch in jobs("q", 3_000).chunks(1_000) {
+    // A backlog big enough for a join plan to prefer scanning the table.
+    for batch in jobs("q", 20_000).chunks(2_000) {
         store.job_insert_many(batch).expect("insert");
     }
-    let claimed = claim(&store, "w", 2_900);
+    let claimed = claim(&store, "w", 2_000);
     complete_all(&store, &claimed);
     let mut admin = schema.admin();
     admin.batch_execute("ANALYZE jobs").expect("analyze");
-    let queues = vec!["q".to_owned()];
-    let explain = format!("EXPLAIN {CLAIM_SQL}");
+    // A named prepared statement, as the store's are: its plan is the one
+    // PostgreSQL caches (generic after a few runs, or at once when forced).
+    admin
+        .batch_execute(&format!(
+            "PREPARE claim_check(text, int8, int8, text[], int8, text) AS {CLAIM_SQL}"
+        ))
+        .expect("prepare");
+    let explain = format!(
+        "EXPLAIN EXECUTE claim_check('w', {}, {T0}, '{{q}}', 32, 'token')",
+        T0 + 30_000
+    );
     for mode in ["auto", "force_generic_plan"] {
         admin
             .batch_execute(&format!("SET plan_cache_mode = {mode}"))
             .expect("plan mode");
         let plan: Vec<String> = admin
-            .query(
-                explain.as_str(),
-                &[&"w", &(T0 + 30_000), &T0, &queues, &32_i64, &"token"],
-            )
+            .simple_query(&explain)
             .expect("explain")
             .iter()
-            .map(|r| r.get(0))
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            })
             .collect();
         let plan = plan.join("\n");
         assert!(
@@ -109,6 +120,10 @@ pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
         assert!(
             plan.contains("LockRows"),
             "{mode}: rows are locked:\n{plan}"
+        );
+        assert!(
+            plan.contains("jobs_pkey") && !plan.contains("Seq Scan"),
+            "{mode}: the claimed rows are updated by primary key, no table scan:\n{plan}"
         );
     }
 }

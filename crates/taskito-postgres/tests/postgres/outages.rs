@@ -9,7 +9,7 @@ use taskito_core::{Error, JobState, Outcome, Store};
 use taskito_postgres::{PostgresOptions, PostgresStore};
 
 use super::support::TestSchema;
-use super::{claim, closed_port, jobs, proxied, wait_for_marker, T0};
+use super::{claim, closed_port, complete_all, jobs, proxied, wait_for_marker, T0};
 
 /// A server that never answers: the call fails after the budget with the
 /// host and port, and without the URL's password.
@@ -79,16 +79,20 @@ pub(super) fn a_call_waits_out_a_short_outage() {
     }
 }
 
-/// N2: the connection drops after COMMIT was sent. A claim returns the jobs
-/// its lost commit claimed (not other ones, and none twice).
+/// N2: the connection drops after the claim (one statement on its own) was
+/// sent and run. The claim returns the jobs it claimed (not other ones, and
+/// none twice); so does a batch of completions sent the same way.
 pub(super) fn a_claim_whose_commit_was_lost_returns_what_it_claimed() {
     let schema = TestSchema::new();
     let (proxy, store) = proxied(&schema);
     let direct = schema.open();
+    // Prepared on this connection first, so that the claim below is sent as
+    // Bind, Execute, Sync alone.
+    assert!(claim(&store, "w", 3).is_empty());
     let ids = direct.job_insert_many(&jobs("q", 5)).expect("insert");
-    proxy.cut_after_next_commit();
+    proxy.cut_after_next_statement();
     let claimed = claim(&store, "w", 3);
-    assert_eq!(proxy.commits_cut(), 1, "the commit was cut");
+    assert_eq!(proxy.commits_cut(), 1, "the statement was cut");
     assert_eq!(claimed.len(), 3);
     for job in &claimed {
         assert_eq!((job.status, job.attempt), (JobState::Running, 1));
@@ -102,6 +106,26 @@ pub(super) fn a_claim_whose_commit_was_lost_returns_what_it_claimed() {
     let rest = claim(&direct, "w2", 10);
     let all: HashSet<String> = claimed.iter().chain(&rest).map(|j| j.id.clone()).collect();
     assert_eq!(all, ids.into_iter().collect::<HashSet<_>>());
+
+    // Completions: warm the statement up, then cut after it ran.
+    complete_all(&store, &claimed[..1]);
+    proxy.cut_after_next_statement();
+    let outcomes: Vec<Outcome> = claimed[1..]
+        .iter()
+        .map(|j| Outcome::Complete {
+            job_id: j.id.clone(),
+            attempt: j.attempt,
+            result: None,
+        })
+        .collect();
+    let report = store.job_finish_many(&outcomes, T0 + 1).expect("finish");
+    assert_eq!(proxy.commits_cut(), 2, "the statement was cut");
+    assert_eq!(
+        (report.applied, report.fenced),
+        (0, 2),
+        "replayed: what the lost statement applied is fenced"
+    );
+    assert_eq!(direct.job_stats().expect("stats").complete, 3);
 }
 
 /// N2 for inserts, replays and dead-letter retries: one row each, the ids the

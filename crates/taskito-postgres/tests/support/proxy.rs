@@ -1,7 +1,7 @@
 //! A TCP proxy in front of the test server that can cut every connection,
-//! refuse new ones, or cut a connection right after it forwarded a COMMIT
-//! (before the server's answer comes back): a lost connection with an unknown
-//! commit outcome, made on purpose.
+//! refuse new ones, or cut a connection right after it forwarded a COMMIT or
+//! a prepared statement run on its own (before the server's answer comes
+//! back): a lost connection with an unknown commit outcome, made on purpose.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -18,6 +18,7 @@ const COMMIT: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
 struct State {
     refuse: AtomicBool,
     cut_after_commit: AtomicBool,
+    cut_after_statement: AtomicBool,
     commits_cut: AtomicU32,
     live: Mutex<Vec<TcpStream>>,
 }
@@ -78,6 +79,15 @@ impl Proxy {
         self.state.cut_after_commit.store(true, Ordering::SeqCst);
     }
 
+    /// The next prepared statement sent on its own (Bind, Execute, Sync, as
+    /// the store's one-statement claim and complete batches are) reaches the
+    /// server, which runs and commits it, and then its connection is cut
+    /// before the answer comes back.
+    pub fn cut_after_next_statement(&self) {
+        self.state.cut_after_statement.store(true, Ordering::SeqCst);
+    }
+
+    /// How many connections were cut after a COMMIT or a statement.
     pub fn commits_cut(&self) -> u32 {
         self.state.commits_cut.load(Ordering::SeqCst)
     }
@@ -90,6 +100,8 @@ impl Proxy {
 fn pump(mut from: TcpStream, mut to: TcpStream, watch: Option<Arc<State>>, muted: Arc<AtomicBool>) {
     thread::spawn(move || {
         let mut buf = vec![0_u8; 64 * 1024];
+        // The first message of a connection (startup) has no type byte.
+        let mut first = true;
         loop {
             let n = match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
@@ -97,9 +109,13 @@ fn pump(mut from: TcpStream, mut to: TcpStream, watch: Option<Arc<State>>, muted
             };
             let chunk = &buf[..n];
             let cut = watch.as_ref().is_some_and(|state| {
-                chunk.windows(COMMIT.len()).any(|w| w == COMMIT)
-                    && state.cut_after_commit.swap(false, Ordering::SeqCst)
+                (chunk.windows(COMMIT.len()).any(|w| w == COMMIT)
+                    && state.cut_after_commit.swap(false, Ordering::SeqCst))
+                    || (!first
+                        && runs_a_statement(chunk)
+                        && state.cut_after_statement.swap(false, Ordering::SeqCst))
             });
+            first = false;
             if let (true, Some(state)) = (cut, &watch) {
                 muted.store(true, Ordering::SeqCst);
                 state.commits_cut.fetch_add(1, Ordering::SeqCst);
@@ -121,4 +137,23 @@ fn pump(mut from: TcpStream, mut to: TcpStream, watch: Option<Arc<State>>, muted
         let _ = to.shutdown(Shutdown::Both);
         let _ = from.shutdown(Shutdown::Both);
     });
+}
+
+/// Whether `chunk`, read as whole protocol messages (the driver writes them
+/// so), executes a prepared statement and syncs, i.e. runs it to its end.
+fn runs_a_statement(chunk: &[u8]) -> bool {
+    let (mut executes, mut syncs) = (false, false);
+    let mut at = 0;
+    while at + 5 <= chunk.len() {
+        let kind = chunk[at];
+        let len = u32::from_be_bytes([chunk[at + 1], chunk[at + 2], chunk[at + 3], chunk[at + 4]]);
+        executes |= kind == b'E';
+        syncs |= kind == b'S';
+        let Ok(len) = usize::try_from(len) else { break };
+        if len < 4 {
+            break;
+        }
+        at += 1 + len;
+    }
+    executes && syncs && at == chunk.len()
 }
