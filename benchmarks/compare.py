@@ -86,7 +86,7 @@ def main() -> int:
     log(f"{mode} mode; ours: {ours}; libraries: {', '.join(lib.label for lib in libs)}")
     results = Plan(runner).run(libs, log)
 
-    rows = report.metrics(sizes.finished, sizes.queued, sizes.process)
+    rows = report.metrics(sizes)
     text = output.summary(libs, results, rows, skipped, runner.details)
     print("\n" + text + "\n")
     duration = time.monotonic() - started

@@ -107,16 +107,16 @@ class Plan:
             ),
             ("latency", ("rtt_p50", "rtt_p99"), self.latency, _everyone),
             (
-                "process_finished",
-                ("process_finished",),
-                self.processing("process_finished", s.process, "noop", s.finished),
-                _scale_finished,
-            ),
-            (
                 "process_queued",
                 ("process_queued",),
                 self.processing("process_queued", s.queued, "noop"),
                 _scale_queued,
+            ),
+            (
+                "process_finished",
+                ("process_finished",),
+                self.processing("process_finished", s.queued, "noop", s.finished),
+                _scale_finished,
             ),
         ]
 
@@ -133,7 +133,7 @@ class Plan:
                     summary = f"FAILED: {exc}"
                 log(f"{name:<17} {lib.label:<15} {summary}  [{time.monotonic() - t0:.1f} s]")
         for lib in libs:
-            empty = self.results.get("process_noop", {}).get(lib.key, {}).get("value")
+            empty = self.results.get("process_queued", {}).get(lib.key, {}).get("value")
             loaded = self.results.get("process_finished", {}).get(lib.key, {}).get("value")
             if empty and loaded:
                 _record(self.results, "finished_vs_empty", lib, round(100 * loaded / empty, 1))
