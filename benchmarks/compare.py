@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import signal
 import sys
 import time
@@ -50,6 +51,7 @@ def main() -> int:
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     started = time.monotonic()
     stamp = datetime.datetime.now().astimezone()
+    load_before = os.getloadavg()[0]
     libs = [lib for lib in ALL if lib is OURS or not args.wanted or lib.key in args.wanted]
 
     ours = preflight.ours_python()
@@ -80,7 +82,8 @@ def main() -> int:
     )
 
     def log(line: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f} s] {line}", flush=True)
+        elapsed, load_now = time.monotonic() - started, os.getloadavg()[0]
+        print(f"[{elapsed:6.1f} s, load {load_now:4.1f}] {line}", flush=True)
 
     mode = "quick" if args.quick else "full"
     log(f"{mode} mode; ours: {ours}; libraries: {', '.join(lib.label for lib in libs)}")
@@ -88,6 +91,9 @@ def main() -> int:
 
     rows = report.metrics(sizes)
     text = output.summary(libs, results, rows, skipped, runner.details)
+    load_after = os.getloadavg()[0]
+    load = f"{load_before:.1f} at the start, {load_after:.1f} at the end"
+    text += f"\n\nmachine: {report.describe_machine()}; 1-minute load average {load}"
     print("\n" + text + "\n")
     duration = time.monotonic() - started
     command = " ".join(["python", "benchmarks/compare.py", *sys.argv[1:]])
@@ -103,6 +109,7 @@ def main() -> int:
         rows,
         results,
     )
+    data["load_average_1min"] = {"start": load_before, "end": load_after}
     for line in output.write(output.RESULTS / f"compare-{stamp:%Y%m%d-%H%M%S}", data, text):
         print(line)
     print(f"took {(time.monotonic() - started) / 60:.1f} min")

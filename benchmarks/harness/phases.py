@@ -127,6 +127,7 @@ class Runner:
         argv = self._argv(lib, "wait", "--n", n, "--budget", budget)
         waiter = processes.spawn(argv, self._env(workdir), workdir, log, stdin=subprocess.PIPE)
         worker = None
+        sampler = None
         try:
             if processes.read_line(waiter, time.monotonic() + 120) != "ready":
                 raise PhaseError("waiter did not start")
@@ -149,6 +150,8 @@ class Runner:
             result = processes.last_json(waiter.stdout.read())
             stopped = processes.stop(worker, lib.stop_signal, STOP_GRACE_S)
         finally:
+            if sampler is not None:
+                sampler.finish()
             processes.kill_group(waiter.pid)
             if worker is not None:
                 processes.stop(worker, lib.stop_signal, STOP_GRACE_S)

@@ -106,3 +106,11 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "kernel": platform.release(),
     }
+
+
+def describe_machine() -> str:
+    m = machine()
+    return (
+        f"{m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
+        f"Linux {m['kernel']}"
+    )
