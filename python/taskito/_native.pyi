@@ -97,11 +97,20 @@ class NativeWorker:
 
 @final
 class NativeQueue:
-    """One store (a SQLite file) plus the wake-up channel to this process's workers."""
+    """One store (a SQLite file or a PostgreSQL schema) plus this process's wake-ups."""
 
-    def __new__(cls, db_path: str, *, durable: bool = False) -> Self: ...
+    def __new__(
+        cls,
+        db_path: str,
+        *,
+        durable: bool = False,
+        db_url: str | None = None,
+        schema: str | None = None,
+    ) -> Self:
+        """The SQLite file ``db_path``, or the PostgreSQL database at ``db_url``."""
     @property
-    def db_path(self) -> str: ...
+    def db_path(self) -> str:
+        """The SQLite path, or the PostgreSQL URL without its password."""
     def enqueue(
         self,
         task_name: str,

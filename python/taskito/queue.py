@@ -47,6 +47,26 @@ def _first(*values: T | None) -> T:
     raise AssertionError("no default")  # pragma: no cover
 
 
+def _resolve_backend(backend: str | None, db_url: str | None) -> str | None:
+    """The PostgreSQL URL to use, or None for the SQLite file."""
+    if backend not in (None, "sqlite", "postgres"):
+        raise QueueError(f"backend must be 'sqlite' or 'postgres', got {backend!r}")
+    if backend == "sqlite":
+        if db_url is not None:
+            raise QueueError("db_url is for backend='postgres'; the SQLite backend uses db_path")
+        return None
+    if backend == "postgres" and db_url is None:
+        db_url = os.environ.get("TASKITO_DB_URL")
+        if not db_url:
+            raise QueueError(
+                "backend='postgres' needs db_url='postgresql://...' or the TASKITO_DB_URL "
+                "environment variable"
+            )
+    if db_url is not None and not db_url.startswith(("postgresql://", "postgres://")):
+        raise QueueError(f"db_url must start with postgresql://, got {db_url!r}")
+    return db_url
+
+
 def _prepare_db_path(db_path: str) -> None:
     if db_path == ":memory:" or db_path.startswith("file:"):
         return
@@ -60,7 +80,11 @@ def _prepare_db_path(db_path: str) -> None:
 
 
 class Queue:
-    """A task queue stored in one SQLite file.
+    """A task queue stored in one SQLite file, or in PostgreSQL to span hosts.
+
+    ``Queue(backend="postgres", db_url="postgresql://user@host/db")`` (or the
+    ``TASKITO_DB_URL`` environment variable) keeps the same queue in PostgreSQL, in the
+    schema ``schema`` (default ``taskito``); everything else works the same.
 
     ``workers=0`` runs one worker thread per CPU. ``default_retry``, ``default_timeout``
     (seconds) and ``default_priority`` apply to every task option and enqueue argument
@@ -92,6 +116,9 @@ class Queue:
         max_crashes: int = 3,
         signing_key: SigningKeys | None = None,
         prefetch: int | None = None,
+        backend: str | None = None,
+        db_url: str | None = None,
+        schema: str | None = None,
     ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
             raise QueueError(f"workers must be an int >= 0 (0 means one per CPU), got {workers!r}")
@@ -128,9 +155,12 @@ class Queue:
                 )
 
         path = os.fspath(db_path)
-        _prepare_db_path(path)
-        self._inner = NativeQueue(path, durable=durable)
-        self._db_path = path
+        url = _resolve_backend(backend, db_url)
+        if url is None:
+            _prepare_db_path(path)
+        self._inner = NativeQueue(path, durable=durable, db_url=url, schema=schema)
+        self._db_path = self._inner.db_path
+        self._backend = "sqlite" if url is None else "postgres"
         self._workers = workers
         self._default_retry = default_retry
         self._default_timeout = default_timeout

@@ -2,6 +2,7 @@
 //! re-takes the GIL, and maps errors; every decision lives in the Rust crates or in
 //! the Python package.
 
+mod backend;
 mod errors;
 mod executor;
 mod queue;

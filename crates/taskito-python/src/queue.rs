@@ -3,12 +3,12 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use taskito_core::{new_job_id, Clock, JobFilter, JobState, NewJob, Store, SystemClock};
+use taskito_core::{new_job_id, Clock, JobFilter, JobState, NewJob, Store};
 use taskito_engine::{
     wait_for_terminal, Bell, Phase, Shutdown, Signals, Wake, Worker, WorkerConfig,
 };
-use taskito_sqlite::{SqliteOptions, SqliteStore};
 
+use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
 use crate::record::{dead_dict, error_dict, replay_dict, stats_dict, worker_dict, JobRecord};
@@ -18,6 +18,7 @@ use crate::worker::NativeWorker;
 #[pyclass(frozen, module = "taskito._native")]
 pub struct NativeQueue {
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     db_path: String,
     wake: Arc<Wake>,
     /// Rung by this process's worker after each commit; result waiters listen.
@@ -92,16 +93,16 @@ impl JobOptions<'_> {
     }
 }
 
-fn now_ms() -> i64 {
-    SystemClock.now_ms()
-}
-
 #[allow(clippy::cast_possible_truncation)]
 fn seconds_to_ms(seconds: f64) -> i64 {
     (seconds * 1000.0) as i64
 }
 
 impl NativeQueue {
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     fn control(&self) -> std::sync::MutexGuard<'_, StopControl> {
         self.control.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -110,16 +111,24 @@ impl NativeQueue {
 #[pymethods]
 impl NativeQueue {
     #[new]
-    #[pyo3(signature = (db_path, *, durable = false))]
-    fn new(py: Python<'_>, db_path: String, durable: bool) -> PyResult<Self> {
-        let options = SqliteOptions {
-            durable,
-            ..SqliteOptions::default()
-        };
-        let store = py.detach(|| SqliteStore::open(&db_path, options)).py()?;
+    #[pyo3(signature = (db_path, *, durable = false, db_url = None, schema = None))]
+    fn new(
+        py: Python<'_>,
+        db_path: String,
+        durable: bool,
+        db_url: Option<String>,
+        schema: Option<String>,
+    ) -> PyResult<Self> {
+        let backend = py
+            .detach(|| match &db_url {
+                Some(url) => backend::open_postgres(url, schema),
+                None => backend::open_sqlite(&db_path, durable),
+            })
+            .py()?;
         Ok(Self {
-            store: Arc::new(store),
-            db_path,
+            store: backend.store,
+            clock: backend.clock,
+            db_path: backend.location,
             wake: Arc::new(Wake::new()),
             committed: Arc::new(Bell::new()),
             control: Mutex::new(StopControl {
@@ -213,7 +222,7 @@ impl NativeQueue {
             expires_ms,
             result_ttl_ms,
         };
-        let now = now_ms();
+        let now = self.now_ms();
         let mut keys = unique_keys.unwrap_or_default().into_iter();
         let jobs: Vec<NewJob> = payloads
             .into_iter()
@@ -280,7 +289,8 @@ impl NativeQueue {
     }
 
     fn cancel_job(&self, py: Python<'_>, job_id: &str) -> PyResult<bool> {
-        py.detach(|| self.store.job_cancel(job_id, now_ms())).py()
+        py.detach(|| self.store.job_cancel(job_id, self.now_ms()))
+            .py()
     }
 
     #[pyo3(signature = (limit = 10, offset = 0))]
@@ -300,19 +310,19 @@ impl NativeQueue {
 
     fn retry_dead(&self, py: Python<'_>, dead_id: &str) -> PyResult<String> {
         let id = py
-            .detach(|| self.store.dead_retry(dead_id, now_ms()))
+            .detach(|| self.store.dead_retry(dead_id, self.now_ms()))
             .py()?;
         self.wake.notify();
         Ok(id)
     }
 
     fn purge_dead(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
-        let before = now_ms() - seconds_to_ms(older_than_s);
+        let before = self.now_ms() - seconds_to_ms(older_than_s);
         py.detach(|| self.store.dead_purge(before)).py()
     }
 
     fn purge_completed(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
-        let before = now_ms() - seconds_to_ms(older_than_s);
+        let before = self.now_ms() - seconds_to_ms(older_than_s);
         py.detach(|| self.store.job_purge_completed(before)).py()
     }
 
@@ -359,14 +369,14 @@ impl NativeQueue {
         }
         let shutdown = self.control().for_new_worker();
         let executor = Arc::new(PyExecutor { run_job, interrupt });
-        let store = Arc::clone(&self.store);
+        let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
         let signals = Signals {
             wake: Arc::clone(&self.wake),
             shutdown,
             committed: Arc::clone(&self.committed),
         };
         let handle = py
-            .detach(|| Worker::start(store, executor, Arc::new(SystemClock), config, signals))
+            .detach(|| Worker::start(store, executor, clock, config, signals))
             .py()?;
         Ok(NativeWorker::new(handle))
     }
@@ -388,7 +398,9 @@ impl NativeQueue {
     }
 
     fn replay(&self, py: Python<'_>, job_id: &str) -> PyResult<String> {
-        let id = py.detach(|| self.store.job_replay(job_id, now_ms())).py()?;
+        let id = py
+            .detach(|| self.store.job_replay(job_id, self.now_ms()))
+            .py()?;
         self.wake.notify();
         Ok(id)
     }
