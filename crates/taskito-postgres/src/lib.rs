@@ -31,4 +31,4 @@ mod workers;
 
 pub use options::PostgresOptions;
 pub use server_clock::ServerClock;
-pub use store::{PostgresStore, CLAIM_SQL};
+pub use store::{PostgresStore, CLAIM_SQL, PLANNER_SETTINGS};

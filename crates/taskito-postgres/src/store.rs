@@ -362,3 +362,8 @@ impl Store for PostgresStore {
 /// plan with `EXPLAIN`.
 #[doc(hidden)]
 pub const CLAIM_SQL: &str = claim::CLAIM;
+
+/// Not part of the public API: the planner settings of the store's sessions,
+/// for tests that check plans with `EXPLAIN`.
+#[doc(hidden)]
+pub const PLANNER_SETTINGS: &str = crate::connection::PLANNER_SETTINGS;

@@ -6,7 +6,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use taskito_core::{NewJob, Store};
-use taskito_postgres::{PostgresStore, CLAIM_SQL};
+use taskito_postgres::{PostgresStore, CLAIM_SQL, PLANNER_SETTINGS};
 
 use super::support::TestSchema;
 use super::{claim, complete_all, jobs, T0};
@@ -73,21 +73,23 @@ pub(super) fn four_stores_claim_each_job_exactly_once() {
     );
 }
 
-/// The claim walks the partial index of pending jobs and updates the rows it
-/// locked through the primary key, with the parameters bound (custom plan)
-/// and as a generic plan, on a table with finished jobs and a large backlog:
-/// no part of it scans the table.
+/// The claim walks the partial index of pending jobs in claim order (no
+/// sort, no bitmap) and updates the rows it locked through the primary key,
+/// as a custom and as a generic plan, on a table with finished jobs and a
+/// large backlog, before any ANALYZE (the statistics of a fresh queue table
+/// are the worst case): no part of it scans the table.
 pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
     let schema = TestSchema::new();
     let store = schema.open();
-    // A backlog big enough for a join plan to prefer scanning the table.
     for batch in jobs("q", 20_000).chunks(2_000) {
         store.job_insert_many(batch).expect("insert");
     }
     let claimed = claim(&store, "w", 2_000);
     complete_all(&store, &claimed);
     let mut admin = schema.admin();
-    admin.batch_execute("ANALYZE jobs").expect("analyze");
+    admin
+        .batch_execute(PLANNER_SETTINGS)
+        .expect("the store's planner settings");
     // A named prepared statement, as the store's are: its plan is the one
     // PostgreSQL caches (generic after a few runs, or at once when forced).
     admin
@@ -124,6 +126,10 @@ pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
         assert!(
             plan.contains("jobs_pkey") && !plan.contains("Seq Scan"),
             "{mode}: the claimed rows are updated by primary key, no table scan:\n{plan}"
+        );
+        assert!(
+            !plan.contains("Sort") && !plan.contains("Bitmap"),
+            "{mode}: jobs_ready is walked in claim order:\n{plan}"
         );
     }
 }
