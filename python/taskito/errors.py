@@ -29,6 +29,10 @@ class StorageBusyError(StorageError):
     """Other processes held the database locked for longer than taskito waits."""
 
 
+class StorageUnavailableError(StorageError):
+    """The database server cannot be reached (it was retried for a while)."""
+
+
 class JobNotFoundError(TaskitoError, KeyError):
     """No job (or dead letter) has the given id."""
 
@@ -85,6 +89,7 @@ __all__ = [
     "StorageBusyError",
     "StorageError",
     "StorageFullError",
+    "StorageUnavailableError",
     "TaskCancelledError",
     "TaskTimeoutError",
     "TaskitoError",

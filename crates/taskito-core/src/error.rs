@@ -23,6 +23,10 @@ pub enum Error {
     /// A unique key is already held by a live job.
     #[error("a job with unique key {0:?} already exists")]
     Duplicate(String),
+    /// The database server cannot be reached (for now). Workers keep retrying:
+    /// it usually comes back (a restart, a failover, a network blip).
+    #[error("{0}")]
+    Unavailable(String),
     /// Any other storage failure; the cause is kept.
     #[error("storage error: {0}")]
     Storage(String),

@@ -4,7 +4,8 @@ use taskito_core::Error;
 
 /// A run of storage failures seen by one engine thread. It prints one line when
 /// the trouble starts and one when it ends, and decides when to give up: at once
-/// for a database that can no longer be used (read-only, removed, damaged), after
+/// for a database that can no longer be used (read-only, removed, damaged), never
+/// for a database server out of reach (it comes back: restarts, failovers), after
 /// `budget` for anything else (a full disk, a lock held for minutes).
 #[derive(Debug)]
 pub(crate) struct Trouble {
@@ -34,12 +35,13 @@ impl Trouble {
         if matches!(error, Error::ReadOnly(_) | Error::Corrupt(_)) {
             return true;
         }
+        let patient = matches!(error, Error::Unavailable(_));
         let what = self.what;
         let since = *self.since.get_or_insert_with(|| {
             eprintln!("[taskito] {what} failed, retrying: {error}");
             Instant::now()
         });
-        since.elapsed() >= self.budget
+        !patient && since.elapsed() >= self.budget
     }
 }
 
@@ -60,8 +62,9 @@ mod tests {
     }
 
     #[test]
-    fn trouble_past_its_budget_stops() {
+    fn trouble_past_its_budget_stops_but_an_unreachable_server_is_waited_for() {
         let mut t = Trouble::new("claiming jobs", Duration::ZERO);
+        assert!(!t.failed(&Error::Unavailable("cannot reach PostgreSQL".into())));
         assert!(t.failed(&Error::StorageFull("disk".into())));
     }
 }

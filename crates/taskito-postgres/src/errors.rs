@@ -125,7 +125,7 @@ pub(crate) fn to_core(e: &postgres::Error, target: &Target) -> Error {
 
 /// The server stayed out of reach for the whole reconnect budget.
 pub(crate) fn unreachable(e: &postgres::Error, target: &Target, waited_ms: u128) -> Error {
-    Error::Storage(format!(
+    Error::Unavailable(format!(
         "cannot reach PostgreSQL at {target}: {} (retried for {waited_ms} ms)",
         describe(e)
     ))

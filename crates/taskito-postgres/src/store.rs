@@ -90,8 +90,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   rescues, expiry and lease extension skip locked rows, so they are rare.
 /// - Disk full (SQLSTATE 53100) is [`taskito_core::Error::StorageFull`], a
 ///   read-only transaction (25006, e.g. a standby) is
-///   [`taskito_core::Error::ReadOnly`], anything else that retrying cannot fix
-///   is [`taskito_core::Error::Storage`]. Messages name `host:port`, never the
+///   [`taskito_core::Error::ReadOnly`], a server out of reach for the whole
+///   budget is [`taskito_core::Error::Unavailable`] (workers keep waiting for
+///   it), anything else that retrying cannot fix is
+///   [`taskito_core::Error::Storage`]. Messages name `host:port`, never the
 ///   user or password of the URL.
 /// - **Sessions**: each pooled connection sets `search_path` to the schema
 ///   once, and the listener needs a session of its own, so a pooler in

@@ -12,6 +12,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::Busy { .. } => "StorageBusyError",
         Error::StorageFull(_) => "StorageFullError",
         Error::InvalidInput(_) | Error::Duplicate(_) => "QueueError",
+        Error::Unavailable(_) => "StorageUnavailableError",
         Error::ReadOnly(_) | Error::Corrupt(_) | Error::Storage(_) => "StorageError",
     }
 }
