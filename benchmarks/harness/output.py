@@ -27,15 +27,15 @@ def summary(
 ) -> str:
     """The table, its notes, what was skipped and each library's set-up."""
     text, notes = report.table(libs, results, rows)
-    lines = [text, "", *(f"[{i}] {note}" for i, note in enumerate(notes, 1))]
-    lines += [f"skipped {key}: {why}" for key, why in skipped.items()]
+    lines = [text, "", *(f"- [{i}] {note}" for i, note in enumerate(notes, 1))]
+    lines += [f"- skipped {key}: {why}" for key, why in skipped.items()]
     for metric, flag in (
         ("process_finished", "scale_finished"),
         ("process_queued", "scale_queued"),
     ):
         left_out = [lib.label for lib in libs if not getattr(lib, flag)]
         if left_out:
-            lines.append(f"{metric} not run for {', '.join(left_out)} (kept to the time limit)")
+            lines.append(f"- {metric} not run for {', '.join(left_out)} (kept to the time limit)")
     lines += [
         "",
         "| library | version | bulk enqueue API | default concurrency | store |",
