@@ -4,11 +4,14 @@
 ``tests/integration`` runs real workers, in threads of this process or as
 ``python -m taskito worker`` subprocesses. Tests wait on conditions with
 :func:`wait_for`, never on bare sleeps.
+
+Backends: ``queue`` and ``app`` are on SQLite; ``any_queue`` and ``any_app`` run the
+test once on SQLite and once on PostgreSQL (a fresh schema, see ``tests/backends.py``);
+``pg_app`` is on PostgreSQL only. Deselect the PostgreSQL half with ``-m "not postgres"``.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import signal
 import subprocess
@@ -24,6 +27,10 @@ from typing import Any, Callable, NamedTuple, TypeVar
 import pytest
 import taskito
 from taskito import Queue
+
+from tests.backends import Backend, require_postgres, sqlite_elsewhere
+
+__all__ = ["Backend", "sqlite_elsewhere"]
 
 T = TypeVar("T")
 
@@ -45,10 +52,49 @@ def wait_for(
         time.sleep(interval)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: runs against the PostgreSQL test server")
+    config.addinivalue_line(
+        "markers",
+        "pg_restart: restarts the PostgreSQL server (every client of it waits a few seconds)",
+    )
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def open_backend(name: str, directory: Path) -> Iterator[Backend]:
+    if name == "postgres":
+        require_postgres()
+    backend = Backend(name, directory)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Each backend in turn: the test runs once on SQLite, once on PostgreSQL."""
+    yield from open_backend(request.param, tmp_path)
+
+
+@pytest.fixture
+def pg_backend(tmp_path: Path) -> Iterator[Backend]:
+    """A fresh schema on the PostgreSQL test server, dropped at teardown."""
+    yield from open_backend("postgres", tmp_path)
+
+
 @pytest.fixture
 def queue(tmp_path: Path) -> Queue:
-    """A queue on a fresh database with two worker threads."""
+    """A queue on a fresh SQLite database with two worker threads."""
     return Queue(db_path=str(tmp_path / "taskito.db"), workers=2)
+
+
+@pytest.fixture
+def any_queue(any_backend: Backend) -> Queue:
+    """A queue with two worker threads on a fresh database of each backend."""
+    return any_backend.queue(workers=2)
 
 
 class WorkerThread:
@@ -91,7 +137,7 @@ import time
 from taskito import Queue, current_job
 
 HERE = pathlib.Path(__file__).resolve().parent
-queue = Queue(db_path=str(HERE / "taskito.db"), workers={workers}{queue_options})
+queue = Queue({location}, workers={workers}{queue_options})
 
 
 def wait_for_file(path, timeout=60.0):
@@ -141,15 +187,21 @@ class SideEffect(NamedTuple):
 
 
 class App:
-    """An app module ``app.py`` written into a temporary directory."""
+    """An app module ``app.py`` written into a temporary directory, its queue on
+    ``backend`` (every process that imports it uses the same database)."""
 
-    def __init__(self, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self, directory: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend | None = None
+    ) -> None:
         self.dir = directory
+        self.backend = backend if backend is not None else Backend("sqlite", directory)
         self._monkeypatch = monkeypatch
         self._module: ModuleType | None = None
 
     def write(self, extra: str = "", workers: int = 2, queue_options: str = "") -> App:
-        source = APP_HEADER.format(workers=workers, queue_options=queue_options)
+        source = APP_HEADER.format(
+            location=self.backend.app_location(), workers=workers, queue_options=queue_options
+        )
         (self.dir / "app.py").write_text(source + "\n\n" + textwrap.dedent(extra))
         return self
 
@@ -188,7 +240,22 @@ class App:
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    """An app on SQLite."""
     yield App(tmp_path, monkeypatch)
+    sys.modules.pop("app", None)
+
+
+@pytest.fixture
+def any_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, any_backend: Backend) -> Iterator[App]:
+    """An app on each backend in turn."""
+    yield App(tmp_path, monkeypatch, any_backend)
+    sys.modules.pop("app", None)
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_backend: Backend) -> Iterator[App]:
+    """An app on PostgreSQL."""
+    yield App(tmp_path, monkeypatch, pg_backend)
     sys.modules.pop("app", None)
 
 
@@ -214,15 +281,24 @@ def run_taskito(*args: str, cwd: Path, timeout: float = 60) -> subprocess.Comple
 class WorkerProcess:
     """``python -m taskito worker ...`` as a subprocess, its output collected line by line.
 
-    ``command`` replaces the arguments after ``python`` (e.g. ``["-c", code]``).
+    ``command`` replaces the arguments after ``python`` (e.g. ``["-c", code]``);
+    ``prefix`` goes before ``python`` (a wrapper that execs it, so the pid stays the
+    same); ``env`` adds environment variables.
     """
 
-    def __init__(self, cwd: Path, *args: str, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        *args: str,
+        command: list[str] | None = None,
+        prefix: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         argv = command if command is not None else ["-m", "taskito", "worker", *args]
         self.proc = subprocess.Popen(
-            [sys.executable, *argv],
+            [*(prefix or []), sys.executable, *argv],
             cwd=cwd,
-            env=subprocess_env(),
+            env={**subprocess_env(), **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -272,8 +348,8 @@ def worker_process() -> Iterator[Callable[..., WorkerProcess]]:
     """Start worker subprocesses; any still running at teardown is stopped."""
     started: list[WorkerProcess] = []
 
-    def start(cwd: Path, *args: str, command: list[str] | None = None) -> WorkerProcess:
-        worker = WorkerProcess(cwd, *args, command=command)
+    def start(cwd: Path, *args: str, **options: Any) -> WorkerProcess:
+        worker = WorkerProcess(cwd, *args, **options)
         started.append(worker)
         return worker
 
@@ -287,40 +363,18 @@ def worker_process() -> Iterator[Callable[..., WorkerProcess]]:
                 worker.kill()
 
 
-_SQLITE_SCRIPT = """
-import ast, sqlite3, sys
-db, sql, params = sys.argv[1], sys.argv[2], ast.literal_eval(sys.argv[3])
-conn = sqlite3.connect(db)
-with conn:
-    rows = conn.execute(sql, params).fetchall()
-conn.close()
-print(repr(rows))
-"""
-
-
-def sqlite_elsewhere(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    """Run one statement with Python's stdlib ``sqlite3``, in another process.
-
-    Never in this process: it has taskito's own (bundled) SQLite open on the same file,
-    and POSIX locks are per process, so closing a second library's connection would
-    silently drop taskito's locks (SQLite's "how to corrupt" guide, section 2.2.1).
-    """
-    done = subprocess.run(
-        [sys.executable, "-c", _SQLITE_SCRIPT, str(db), sql, repr(params)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    rows: list[tuple[Any, ...]] = ast.literal_eval(done.stdout)
-    return rows
-
-
 @pytest.fixture
-def figure(capsys: pytest.CaptureFixture[str]) -> Callable[[str, object], None]:
-    """``figure(name, value)`` prints ``FIGURE name=value`` past pytest's output capture."""
+def figure(
+    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
+) -> Callable[[str, object], None]:
+    """``figure(name, value)`` prints ``FIGURE name=value`` past pytest's output capture;
+    the PostgreSQL run of an ``any_backend`` test names its figures ``pg_<name>``."""
+    callspec = getattr(request.node, "callspec", None)
+    on_postgres = callspec is not None and callspec.params.get("any_backend") == "postgres"
 
     def emit(name: str, value: object) -> None:
+        if on_postgres:
+            name = f"pg_{name}"
         with capsys.disabled():
             print(f"\nFIGURE {name}={value}", flush=True)
 

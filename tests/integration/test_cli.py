@@ -1,4 +1,4 @@
-"""``python -m taskito`` commands and their error messages."""
+"""``python -m taskito`` commands and their error messages (``info`` on both backends)."""
 
 from __future__ import annotations
 
@@ -59,14 +59,14 @@ def test_subcommand_help(app: App, command: str) -> None:
     assert "module:attribute" in done.stdout
 
 
-def test_info_prints_the_six_counts_and_a_total(app: App) -> None:
-    app.write()
-    module = app.load()
+def test_info_prints_the_six_counts_and_a_total(any_app: App) -> None:
+    any_app.write()
+    module = any_app.load()
     module.add.delay(1, 2)
     module.add.delay(3, 4)
     cancelled = module.send_email.delay("x")
-    assert app.queue.cancel_job(cancelled.id)
-    done = run_taskito("info", "--app", "app:queue", cwd=app.dir)
+    assert any_app.queue.cancel_job(cancelled.id)
+    done = run_taskito("info", "--app", "app:queue", cwd=any_app.dir)
     assert done.returncode == 0, done.stderr
     rows = dict(line.split() for line in done.stdout.splitlines()[2:] if not line.startswith("-"))
     assert rows == {

@@ -1,4 +1,6 @@
-"""Jobs through a real worker: results, failures, retries, the dead-letter queue."""
+"""Jobs through a real worker: results, failures, retries, the dead-letter queue.
+
+Every test runs on SQLite and on PostgreSQL (``any_queue``)."""
 
 from __future__ import annotations
 
@@ -22,24 +24,24 @@ from taskito import (
     current_job,
 )
 
-from tests.conftest import WorkerThread, wait_for
+from tests.conftest import Backend, WorkerThread, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
 StartWorker = Callable[..., WorkerThread]
 
 
-def test_results_of_every_kind(queue: Queue, start_worker: StartWorker) -> None:
-    @queue.task()
+def test_results_of_every_kind(any_queue: Queue, start_worker: StartWorker) -> None:
+    @any_queue.task()
     def echo(*args: Any, **kwargs: Any) -> Any:
         return args, kwargs
 
-    @queue.task()
+    @any_queue.task()
     async def async_double(x: int) -> int:
         await asyncio.sleep(0)
         return 2 * x
 
-    start_worker(queue)
+    start_worker(any_queue)
     job = echo.apply_async(args=(1, "two"), kwargs={"three": [3]})
     assert job.result(timeout=10) == ((1, "two"), {"three": [3]})
     assert job.status == "complete"
@@ -49,12 +51,12 @@ def test_results_of_every_kind(queue: Queue, start_worker: StartWorker) -> None:
     assert asyncio.run(echo.delay(5).aresult(timeout=10)) == ((5,), {})
 
 
-def test_failed_job_raises_with_the_task_error(queue: Queue, start_worker: StartWorker) -> None:
-    @queue.task(max_retries=0)
+def test_failed_job_raises_with_the_task_error(any_queue: Queue, start_worker: StartWorker) -> None:
+    @any_queue.task(max_retries=0)
     def broken() -> None:
         raise ValueError("the input was bad")
 
-    start_worker(queue)
+    start_worker(any_queue)
     job = broken.delay()
     with pytest.raises(JobFailedError) as caught:
         job.result(timeout=10)
@@ -68,17 +70,17 @@ def test_failed_job_raises_with_the_task_error(queue: Queue, start_worker: Start
 
 
 def test_retries_with_backoff_end_in_the_dead_letter_queue(
-    tmp_path: Path, queue: Queue, start_worker: StartWorker
+    tmp_path: Path, any_queue: Queue, start_worker: StartWorker
 ) -> None:
     fixed = tmp_path / "fixed"
 
-    @queue.task(max_retries=2, retry_backoff=0.2)
+    @any_queue.task(max_retries=2, retry_backoff=0.2)
     def flaky() -> str:
         if not fixed.exists():
             raise ConnectionError(f"attempt {current_job.retry_count + 1} failed")
         return "finally"
 
-    start_worker(queue)
+    start_worker(any_queue)
     job = flaky.delay()
     with pytest.raises(JobFailedError, match="dead"):
         job.result(timeout=20)
@@ -89,39 +91,39 @@ def test_retries_with_backoff_end_in_the_dead_letter_queue(
     # base 200 ms doubling, shortened by at most 25 % jitter: >= 150 ms, then >= 300 ms
     assert gaps[0] >= 150 and gaps[1] >= 300, gaps
 
-    [dead] = queue.dead_letters()
+    [dead] = any_queue.dead_letters()
     assert dead["original_job_id"] == job.id
     assert dead["task_name"] == flaky.name
     assert dead["retry_count"] == 2
     assert "ConnectionError" in dead["error"]
 
     fixed.touch()
-    new_id = queue.retry_dead(dead["id"])
+    new_id = any_queue.retry_dead(dead["id"])
     assert new_id != job.id
-    assert JobResult(queue, new_id).result(timeout=10) == "finally"
+    assert JobResult(any_queue, new_id).result(timeout=10) == "finally"
 
     fixed.unlink()
     other = flaky.apply_async(max_retries=0)
     with pytest.raises(JobFailedError):
         other.result(timeout=10)
-    assert len(queue.dead_letters()) >= 1
-    assert queue.purge_dead(older_than=3600) == 0  # nothing that old
-    wait_for(lambda: queue.purge_dead(older_than=0) >= 1, 5, what="the purge")
-    assert queue.dead_letters() == []
+    assert len(any_queue.dead_letters()) >= 1
+    assert any_queue.purge_dead(older_than=3600) == 0  # nothing that old
+    wait_for(lambda: any_queue.purge_dead(older_than=0) >= 1, 5, what="the purge")
+    assert any_queue.dead_letters() == []
     with pytest.raises(JobNotFoundError):
-        queue.retry_dead(dead["id"])
+        any_queue.retry_dead(dead["id"])
 
 
-def test_retry_on_and_dont_retry_on(queue: Queue, start_worker: StartWorker) -> None:
-    @queue.task(max_retries=2, retry_backoff=0, retry_on=[ConnectionError])
+def test_retry_on_and_dont_retry_on(any_queue: Queue, start_worker: StartWorker) -> None:
+    @any_queue.task(max_retries=2, retry_backoff=0, retry_on=[ConnectionError])
     def only_network(kind: str) -> None:
         raise ConnectionError("net") if kind == "net" else ValueError("value")
 
-    @queue.task(max_retries=2, retry_backoff=0, dont_retry_on=[KeyError])
+    @any_queue.task(max_retries=2, retry_backoff=0, dont_retry_on=[KeyError])
     def not_lookups(kind: str) -> None:
         raise KeyError("k") if kind == "key" else OSError("os")
 
-    start_worker(queue)
+    start_worker(any_queue)
     cases = [
         (only_network.delay("net"), 3),  # listed in retry_on: retried
         (only_network.delay("value"), 1),  # not listed: straight to the DLQ
@@ -134,8 +136,8 @@ def test_retry_on_and_dont_retry_on(queue: Queue, start_worker: StartWorker) -> 
         assert len(job.errors) == attempts, job.errors
 
 
-def test_json_serializer_end_to_end(tmp_path: Path, start_worker: StartWorker) -> None:
-    queue = Queue(db_path=str(tmp_path / "json.db"), serializer=JsonSerializer())
+def test_json_serializer_end_to_end(any_backend: Backend, start_worker: StartWorker) -> None:
+    queue = any_backend.queue(serializer=JsonSerializer())
 
     @queue.task()
     def summarize(items: list[int], *, label: str) -> dict[str, Any]:
@@ -150,37 +152,37 @@ def test_json_serializer_end_to_end(tmp_path: Path, start_worker: StartWorker) -
     assert stored.result == b'{"label":"abc","total":6,"pair":[1,2]}'
 
 
-def test_map_of_a_thousand(queue: Queue, start_worker: StartWorker) -> None:
-    @queue.task()
+def test_map_of_a_thousand(any_queue: Queue, start_worker: StartWorker) -> None:
+    @any_queue.task()
     def square(x: int) -> int:
         return x * x
 
     jobs = square.map([(i,) for i in range(1000)])
     assert len(jobs) == 1000
-    assert queue.stats()["pending"] == 1000
-    start_worker(queue)
-    wait_for(lambda: queue.stats()["completed"] == 1000, 60, what="1000 jobs to complete")
+    assert any_queue.stats()["pending"] == 1000
+    start_worker(any_queue)
+    wait_for(lambda: any_queue.stats()["completed"] == 1000, 60, what="1000 jobs to complete")
     assert sum(job.result(timeout=5) for job in jobs) == sum(i * i for i in range(1000))
 
 
-def test_cancelled_job_is_terminal_for_result(queue: Queue) -> None:
-    @queue.task()
+def test_cancelled_job_is_terminal_for_result(any_queue: Queue) -> None:
+    @any_queue.task()
     def later() -> None:
         pass
 
     job = later.apply_async(delay=60)
-    assert queue.cancel_job(job.id) is True
-    assert queue.cancel_job(job.id) is False  # already cancelled
+    assert any_queue.cancel_job(job.id) is True
+    assert any_queue.cancel_job(job.id) is False  # already cancelled
     started = time.monotonic()
     with pytest.raises(TaskCancelledError, match=f"Job {job.id} cancelled"):
         job.result(timeout=10)
     assert time.monotonic() - started < 1
     assert job.status == "cancelled"
-    assert queue.stats()["cancelled"] == 1
+    assert any_queue.stats()["cancelled"] == 1
 
 
-def test_result_timeout_and_unknown_jobs(queue: Queue) -> None:
-    @queue.task()
+def test_result_timeout_and_unknown_jobs(any_queue: Queue) -> None:
+    @any_queue.task()
     def never_run() -> None:
         pass
 
@@ -194,49 +196,49 @@ def test_result_timeout_and_unknown_jobs(queue: Queue) -> None:
     with pytest.raises(TimeoutError):
         asyncio.run(job.aresult(timeout=0.05))
     with pytest.raises(JobNotFoundError):
-        JobResult(queue, "01234567-0000-7000-8000-000000000000").result(timeout=1)
+        JobResult(any_queue, "01234567-0000-7000-8000-000000000000").result(timeout=1)
 
 
-def test_async_inspection(queue: Queue, start_worker: StartWorker) -> None:
-    @queue.task(max_retries=0)
+def test_async_inspection(any_queue: Queue, start_worker: StartWorker) -> None:
+    @any_queue.task(max_retries=0)
     def fails() -> None:
         raise RuntimeError("x")
 
-    start_worker(queue)
+    start_worker(any_queue)
     job = fails.delay()
     with pytest.raises(JobFailedError):
         job.result(timeout=10)
     pending = fails.apply_async(delay=60)
 
     async def main() -> None:
-        assert (await queue.astats())["dead"] == 1
-        [dead] = await queue.adead_letters()
+        assert (await any_queue.astats())["dead"] == 1
+        [dead] = await any_queue.adead_letters()
         assert dead["original_job_id"] == job.id
-        assert await queue.acancel_job(pending.id) is True
-        workers = await queue.aworkers()
+        assert await any_queue.acancel_job(pending.id) is True
+        workers = await any_queue.aworkers()
         assert [w["status"] for w in workers] == ["active"]
-        new_id = await queue.aretry_dead(dead["id"])
-        assert queue.get_job(new_id) is not None
+        new_id = await any_queue.aretry_dead(dead["id"])
+        assert any_queue.get_job(new_id) is not None
 
     asyncio.run(main())
 
 
-def test_purge_completed(queue: Queue, start_worker: StartWorker) -> None:
-    @queue.task()
+def test_purge_completed(any_queue: Queue, start_worker: StartWorker) -> None:
+    @any_queue.task()
     def quick() -> int:
         return 1
 
-    start_worker(queue)
+    start_worker(any_queue)
     job = quick.delay()
     job.result(timeout=10)
-    assert queue.purge_completed(older_than=3600) == 0
+    assert any_queue.purge_completed(older_than=3600) == 0
     # "older than 0 s" excludes a job completed in this very millisecond
-    wait_for(lambda: queue.purge_completed(older_than=0) == 1, 5, what="the purge")
-    assert queue.get_job(job.id) is None
+    wait_for(lambda: any_queue.purge_completed(older_than=0) == 1, 5, what="the purge")
+    assert any_queue.get_job(job.id) is None
 
 
-def test_ctrl_c_interrupts_a_result_wait_on_the_main_thread(queue: Queue) -> None:
-    @queue.task()
+def test_ctrl_c_interrupts_a_result_wait_on_the_main_thread(any_queue: Queue) -> None:
+    @any_queue.task()
     def never_run() -> None:
         pass
 

@@ -1,5 +1,6 @@
 """Signed payloads and results against a real worker process and a real external writer
-(RELIABILITY.md S1, S2, S6): the stdlib ``sqlite3`` module rewrites stored rows."""
+(RELIABILITY.md S1, S2, S6): the stdlib ``sqlite3`` module (another process) or ``psql``
+rewrites stored rows. Both tests run on both backends (``any_app``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from taskito import JobFailedError, JobResult, Queue, SerializationError
+from taskito import JobFailedError, JobResult, SerializationError
 from taskito.signing import MAGIC
 
-from tests.conftest import App, WorkerProcess, sqlite_elsewhere, wait_for
+from tests.conftest import App, WorkerProcess, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -36,17 +37,14 @@ class MarkerPickle:
         return (open, (str(self.marker), "w"))
 
 
-def rewrite(queue: Queue, job_id: str, column: str, change: Callable[[bytes], bytes]) -> None:
-    """Change one stored blob as an outside writer would: stdlib sqlite3, another process."""
-    record = queue._inner.get_job(job_id)
+def rewrite(app: App, job_id: str, column: str, change: Callable[[bytes], bytes]) -> None:
+    """Change one stored blob as an outside writer would: stdlib sqlite3 in another
+    process, or psql."""
+    record = app.queue._inner.get_job(job_id)
     assert record is not None
     value = record.payload if column == "payload" else record.result
     assert value is not None
-    update = {
-        "payload": "UPDATE jobs SET payload = ? WHERE id = ?",
-        "result": "UPDATE jobs SET result = ? WHERE id = ?",
-    }[column]
-    sqlite_elsewhere(Path(queue._db_path), update, change(value), job_id)
+    app.backend.set_job_blob(job_id, column, change(value))
 
 
 def flip_one_byte(blob: bytes) -> bytes:
@@ -56,25 +54,24 @@ def flip_one_byte(blob: bytes) -> bytes:
 
 
 def test_tampered_unsigned_and_forged_payloads_are_refused(
-    app: App, worker_process: StartWorker
+    any_app: App, worker_process: StartWorker
 ) -> None:
-    app.write(APP, queue_options=KEYS)
-    module = app.load()
-    db = app.dir / "taskito.db"
-    marker = app.dir / "pwned"
+    any_app.write(APP, queue_options=KEYS)
+    module = any_app.load()
+    marker = any_app.dir / "pwned"
     canary = pickle.dumps(MarkerPickle(marker))
 
     good = module.double.delay(1)
     tampered = module.double.delay(2)
-    rewrite(app.queue, tampered.id, "payload", flip_one_byte)
+    rewrite(any_app, tampered.id, "payload", flip_one_byte)
     unsigned_canary = module.double.delay(3)
-    rewrite(app.queue, unsigned_canary.id, "payload", lambda _: canary)
+    rewrite(any_app, unsigned_canary.id, "payload", lambda _: canary)
     forged_canary = module.double.delay(4)
-    rewrite(app.queue, forged_canary.id, "payload", lambda _: MAGIC + b"\x00" * 32 + canary)
-    unsigned_client = Queue(db_path=str(db))  # a producer that does not sign
+    rewrite(any_app, forged_canary.id, "payload", lambda _: MAGIC + b"\x00" * 32 + canary)
+    unsigned_client = any_app.backend.queue()  # a producer that does not sign
     unsigned = unsigned_client.enqueue(module.double.name, args=(5,))
 
-    worker_process(app.dir, "--app", "app:queue")
+    worker_process(any_app.dir, "--app", "app:queue")
     assert good.result(timeout=15) == 2
     refused = [tampered, unsigned_canary, forged_canary, unsigned]
     wait_for(
@@ -93,29 +90,28 @@ def test_tampered_unsigned_and_forged_payloads_are_refused(
         assert str(caught.value) == f"Job {job.id} dead: {sentence}"
         assert len(job.errors) == 1  # failed for good on the first attempt, never retried
     assert not marker.exists()  # the canary was never unpickled
-    assert [entry.job_id for entry in app.side_effects()] == [good.id]
+    assert [entry.job_id for entry in any_app.side_effects()] == [good.id]
 
 
-def test_key_rotation_and_tampered_results(app: App, worker_process: StartWorker) -> None:
-    app.write(APP, queue_options=KEYS)
-    module = app.load()
-    db = str(app.dir / "taskito.db")
-    old_client = Queue(db_path=db, signing_key=b"old-key")  # not yet rotated
+def test_key_rotation_and_tampered_results(any_app: App, worker_process: StartWorker) -> None:
+    any_app.write(APP, queue_options=KEYS)
+    module = any_app.load()
+    old_client = any_app.backend.queue(signing_key=b"old-key")  # not yet rotated
     from_old = old_client.enqueue(module.double.name, args=(10,))
     from_new = module.double.delay(20)
-    worker_process(app.dir, "--app", "app:queue")
+    worker_process(any_app.dir, "--app", "app:queue")
 
     assert from_new.result(timeout=15) == 40
-    assert JobResult(app.queue, from_old.id).result(timeout=15) == 20
+    assert JobResult(any_app.queue, from_old.id).result(timeout=15) == 20
     # The worker signs results with the first key: a client that has only the old key
     # refuses them, one with both keys reads them.
     with pytest.raises(SerializationError, match="its signature does not match"):
         from_old.result(timeout=1)
-    unsigned_client = Queue(db_path=db)
+    unsigned_client = any_app.backend.queue()
     with pytest.raises(SerializationError, match="could not deserialize the result"):
         unsigned_client.get_job(from_new.id).result(timeout=1)  # type: ignore[union-attr]
 
-    rewrite(app.queue, from_new.id, "result", flip_one_byte)
+    rewrite(any_app, from_new.id, "result", flip_one_byte)
     with pytest.raises(SerializationError) as caught:
         from_new.result(timeout=1)
     assert str(caught.value) == (

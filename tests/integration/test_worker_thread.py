@@ -1,4 +1,5 @@
-"""Workers run inside this process: programmatic stop, asyncio, concurrency."""
+"""Workers run inside this process: programmatic stop, asyncio, concurrency (the
+concurrency and two-queue tests on both backends)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ import asyncio
 import os
 import signal
 import threading
-from pathlib import Path
 from typing import Callable
 
 import pytest
 from taskito import Queue, TaskCancelledError, current_job
 
-from tests.conftest import WorkerThread, wait_for
+from tests.conftest import Backend, WorkerThread, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -123,9 +123,9 @@ def blocking_task(queue: Queue, lock: threading.Lock, state: dict[str, int]) -> 
 
 @pytest.mark.parametrize("workers, expected", [(0, os.cpu_count() or 1), (8, 8)])
 def test_worker_threads_run_that_many_tasks_at_once(
-    tmp_path: Path, start_worker: Callable[..., WorkerThread], workers: int, expected: int
+    any_backend: Backend, start_worker: Callable[..., WorkerThread], workers: int, expected: int
 ) -> None:
-    queue = Queue(db_path=str(tmp_path / "q.db"), workers=workers)
+    queue = any_backend.queue(workers=workers)
     lock, state = threading.Lock(), dict[str, int]()
     block = blocking_task(queue, lock, state)
     jobs = [queue.enqueue("concurrency.block") for _ in range(expected + 3)]
@@ -139,9 +139,10 @@ def test_worker_threads_run_that_many_tasks_at_once(
 
 
 def test_two_queues_in_one_process_each_use_their_own_database(
-    tmp_path: Path, start_worker: Callable[..., WorkerThread]
+    any_backend: Backend, start_worker: Callable[..., WorkerThread]
 ) -> None:
-    queues = [Queue(db_path=str(tmp_path / f"{name}.db"), workers=1) for name in ("a", "b")]
+    # PostgreSQL: two schemas of one database, each with its own notification channel.
+    queues = [any_backend.queue(name, workers=1) for name in ("a", "b")]
     release = threading.Event()
     for index, q in enumerate(queues):
 
