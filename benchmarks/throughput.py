@@ -1,4 +1,4 @@
-"""taskito's own throughput and latency on the embedded SQLite backend.
+"""taskito's own throughput and latency, on the embedded SQLite file or PostgreSQL.
 
 Prints one JSON object:
 - ``batch_enqueue_jobs_per_s``: 10,000 jobs enqueued with ``task.map`` (one transaction);
@@ -8,7 +8,11 @@ Prints one JSON object:
 - ``latency_ms``: p50/p99 of 200 sequential enqueue -> result round trips with the
   worker in another process.
 
-Usage: ``python benchmarks/throughput.py [--jobs N] [--round-trips N]``
+Usage: ``python benchmarks/throughput.py [--jobs N] [--round-trips N]
+[--db-url postgresql://...] [--worker-processes N]``. With ``--db-url`` the queue lives
+in a fresh schema of that PostgreSQL database (dropped afterwards). With
+``--worker-processes N`` the processing phase runs N ``taskito worker`` processes
+instead of worker threads in this process (their start-up time is included).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ import tempfile
 import textwrap
 import threading
 import time
+import uuid
 from pathlib import Path
 
 APP = textwrap.dedent(
     """
     from taskito import Queue
 
-    queue = Queue(db_path="bench.db", workers={workers})
+    queue = Queue({location}, workers={workers})
 
     @queue.task(name="noop")
     def noop(i):
@@ -44,8 +49,12 @@ APP = textwrap.dedent(
 )
 
 
-def write_app(directory: Path, workers: int) -> None:
-    (directory / "benchapp.py").write_text(APP.format(workers=workers))
+def write_app(directory: Path, workers: int, db_url: str | None, schema: str) -> None:
+    if db_url is None:
+        location = 'db_path="bench.db"'
+    else:
+        location = f'backend="postgres", db_url={db_url!r}, schema={schema!r}'
+    (directory / "benchapp.py").write_text(APP.format(workers=workers, location=location))
 
 
 def load_app(directory: Path):  # type: ignore[no-untyped-def]
@@ -74,6 +83,28 @@ def enqueue_figures(app, jobs: int) -> dict[str, float]:  # type: ignore[no-unty
         app.noop.delay(i)
     single = singles / (time.perf_counter() - t0)
     return {"batch_enqueue_jobs_per_s": round(batch), "single_enqueue_jobs_per_s": round(single)}
+
+
+def processing_in_processes(directory: Path, app, expected: int, n: int) -> float:  # type: ignore[no-untyped-def]
+    queue = app.queue
+    t0 = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "taskito", "worker", "--app", "benchapp:queue"],
+            cwd=directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(n)
+    ]
+    try:
+        wait_until(lambda: queue.stats()["completed"] >= expected, timeout=600, every=0.01)
+        return expected / (time.perf_counter() - t0)
+    finally:
+        for proc in procs:
+            proc.send_signal(2)
+        for proc in procs:
+            proc.wait(timeout=60)
 
 
 def processing_figure(app, expected: int) -> float:  # type: ignore[no-untyped-def]
@@ -119,17 +150,33 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--round-trips", type=int, default=200)
     parser.add_argument("--workers", type=int, default=0, help="worker threads (0 = CPU count)")
+    parser.add_argument("--db-url", help="a PostgreSQL URL (default: a SQLite file)")
+    parser.add_argument("--worker-processes", type=int, default=0, help="worker processes")
     args = parser.parse_args()
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        write_app(directory, args.workers)
+        write_app(directory, args.workers, args.db_url, schema)
         app = load_app(directory)
-        figures: dict[str, object] = {"machine_cpus": os.cpu_count()}
-        figures.update(enqueue_figures(app, args.jobs))
-        expected = args.jobs + 2_000
-        figures["processed_jobs"] = expected
-        figures["processing_jobs_per_s"] = round(processing_figure(app, expected))
-        figures["latency_ms"] = latency_figures(directory, app, args.round_trips)
+        figures: dict[str, object] = {
+            "machine_cpus": os.cpu_count(),
+            "backend": "postgres" if args.db_url else "sqlite",
+        }
+        try:
+            figures.update(enqueue_figures(app, args.jobs))
+            expected = args.jobs + 2_000
+            figures["processed_jobs"] = expected
+            if args.worker_processes:
+                figures["worker_processes"] = args.worker_processes
+                rate = processing_in_processes(directory, app, expected, args.worker_processes)
+            else:
+                rate = processing_figure(app, expected)
+            figures["processing_jobs_per_s"] = round(rate)
+            figures["latency_ms"] = latency_figures(directory, app, args.round_trips)
+        finally:
+            if args.db_url:
+                drop = f"DROP SCHEMA IF EXISTS {schema} CASCADE"
+                subprocess.run(["psql", args.db_url, "-qc", drop], check=False)
         print(json.dumps(figures, indent=2))
 
 
