@@ -58,7 +58,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// And for PostgreSQL:
 /// - **Change marker**: moves after commits that insert, claim, finish,
 ///   rescue, cancel, expire, replay or re-enqueue jobs, in any process using
-///   the schema (within a round trip of the commit, or 5 ms in a burst); not
+///   the schema (within a round trip of the commit, or 1 ms in a burst); not
 ///   on heartbeats, progress, cancel requests or purges, which nobody waits
 ///   for. After the listening connection is lost it reconnects with backoff
 ///   and moves once it listens again.
