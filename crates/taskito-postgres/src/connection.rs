@@ -86,12 +86,7 @@ impl Conn {
     }
 
     fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
-        Ok(statement)
+        prepare_cached(&mut self.client, &mut self.statements, sql)
     }
 
     /// One statement on its own (autocommit).
@@ -152,12 +147,7 @@ pub(crate) struct Tx<'a> {
 
 impl Tx<'_> {
     fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
-        Ok(statement)
+        prepare_cached(self.client, self.statements, sql)
     }
 
     pub(crate) fn query(
@@ -208,4 +198,18 @@ impl Drop for Tx<'_> {
             let _ = self.client.batch_execute("ROLLBACK");
         }
     }
+}
+
+/// `sql` prepared once per connection, then reused.
+fn prepare_cached(
+    client: &mut Client,
+    statements: &mut HashMap<&'static str, Statement>,
+    sql: &'static str,
+) -> Result<Statement, postgres::Error> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    statements.insert(sql, statement.clone());
+    Ok(statement)
 }
