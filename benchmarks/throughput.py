@@ -6,7 +6,8 @@ Prints one JSON object:
 - ``processing_jobs_per_s``: 10,000 pre-queued no-op jobs, from worker start until
   every job is complete (worker threads in this process, file database);
 - ``latency_ms``: p50/p99 of 200 sequential enqueue -> result round trips with the
-  worker in another process.
+  worker in another process; ``in_process_latency_ms``: the same with the worker's
+  threads in this process (not with ``--worker-processes``).
 
 Usage: ``python benchmarks/throughput.py [--jobs N] [--round-trips N]
 [--db-url postgresql://...] [--worker-processes N]``. With ``--db-url`` the queue lives
@@ -107,7 +108,9 @@ def processing_in_processes(directory: Path, app, expected: int, n: int) -> floa
             proc.wait(timeout=60)
 
 
-def processing_figure(app, expected: int) -> float:  # type: ignore[no-untyped-def]
+def processing_figure(app, expected: int, trips: int) -> tuple[float, dict[str, float]]:  # type: ignore[no-untyped-def]
+    """The processing rate with worker threads in this process, then the round-trip
+    latency with that same in-process worker."""
     queue = app.queue
     t0 = time.perf_counter()
     worker = threading.Thread(target=queue.run_worker, daemon=True)
@@ -115,9 +118,26 @@ def processing_figure(app, expected: int) -> float:  # type: ignore[no-untyped-d
         worker.start()
         wait_until(lambda: queue.stats()["completed"] >= expected, timeout=600, every=0.01)
         elapsed = time.perf_counter() - t0
+        latency = round_trips(app, trips)
         queue._inner.request_shutdown()
         worker.join(timeout=60)
-    return expected / elapsed
+    return expected / elapsed, latency
+
+
+def round_trips(app, trips: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """p50/p99 of ``trips`` sequential enqueue -> result round trips, in ms."""
+    app.echo.delay(-1).result(timeout=60)  # a worker is up
+    samples = []
+    for i in range(trips):
+        t0 = time.perf_counter()
+        value = app.echo.delay(i).result(timeout=30)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert value == i
+    samples.sort()
+    return {
+        "p50": round(statistics.median(samples), 3),
+        "p99": round(samples[int(len(samples) * 0.99) - 1], 3),
+    }
 
 
 def latency_figures(directory: Path, app, trips: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -128,21 +148,10 @@ def latency_figures(directory: Path, app, trips: int) -> dict[str, float]:  # ty
         stderr=subprocess.DEVNULL,
     )
     try:
-        app.echo.delay(-1).result(timeout=60)  # the worker is up
-        samples = []
-        for i in range(trips):
-            t0 = time.perf_counter()
-            value = app.echo.delay(i).result(timeout=30)
-            samples.append((time.perf_counter() - t0) * 1000)
-            assert value == i
+        return round_trips(app, trips)
     finally:
         proc.send_signal(2)
         proc.wait(timeout=60)
-    samples.sort()
-    return {
-        "p50": round(statistics.median(samples), 3),
-        "p99": round(samples[int(len(samples) * 0.99) - 1], 3),
-    }
 
 
 def main() -> None:
@@ -170,7 +179,8 @@ def main() -> None:
                 figures["worker_processes"] = args.worker_processes
                 rate = processing_in_processes(directory, app, expected, args.worker_processes)
             else:
-                rate = processing_figure(app, expected)
+                rate, in_process = processing_figure(app, expected, args.round_trips)
+                figures["in_process_latency_ms"] = in_process
             figures["processing_jobs_per_s"] = round(rate)
             figures["latency_ms"] = latency_figures(directory, app, args.round_trips)
         finally:
