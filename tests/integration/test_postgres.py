@@ -452,11 +452,6 @@ def test_a_worker_waits_out_an_outage_longer_than_its_reconnect_budget(
     quiet(worker)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crates/taskito-postgres: once the listener is back, each pooled connection "
-    "found cut afterwards prints its own lost/reconnected pair",
-)
 @pytest.mark.timeout(60)
 def test_one_cut_of_all_connections_logs_one_pair_of_lines(
     pg_app: App, pg_backend: Backend, worker_process: StartWorker

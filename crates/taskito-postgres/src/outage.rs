@@ -2,16 +2,29 @@
 //! calls (and the listener) notice: during an outage every thread retries on
 //! its own, and a log line per retry would bury the one that matters.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::errors::Target;
+
+/// After "reconnected", losses found within this window are the stale
+/// connections of the same outage (pooled ones in use at the time, found broken
+/// one by one): they are handled quietly instead of printing a pair each.
+const SAME_OUTAGE: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 pub(crate) struct Outage {
     target: Target,
     budget: Duration,
-    down: AtomicBool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    down: bool,
+    /// This loss was not announced (it belongs to the outage just reported).
+    quiet: bool,
+    back_at: Option<Instant>,
 }
 
 impl Outage {
@@ -19,15 +32,21 @@ impl Outage {
         Self {
             target,
             budget,
-            down: AtomicBool::new(false),
+            state: Mutex::new(State::default()),
         }
     }
 
     /// A connection was lost (or could not be made) because of `reason`.
     pub(crate) fn lost(&self, reason: &str) {
-        if !self.down.swap(true, Ordering::AcqRel) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.down {
+            return;
+        }
+        state.down = true;
+        state.quiet = state.back_at.is_some_and(|at| at.elapsed() < SAME_OUTAGE);
+        if !state.quiet {
             eprintln!(
-                "[taskito] lost the connection to PostgreSQL at {} ({reason}); reconnecting with backoff (a call gives up after {} s)",
+                "[taskito] lost the connection to PostgreSQL at {} ({reason}); reconnecting with backoff (each call retries for {} s; workers keep waiting)",
                 self.target,
                 self.budget.as_secs()
             );
@@ -36,7 +55,12 @@ impl Outage {
 
     /// A call or the listener works again.
     pub(crate) fn back(&self) {
-        if self.down.load(Ordering::Acquire) && self.down.swap(false, Ordering::AcqRel) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if !std::mem::take(&mut state.down) {
+            return;
+        }
+        if !std::mem::take(&mut state.quiet) {
+            state.back_at = Some(Instant::now());
             eprintln!("[taskito] reconnected to PostgreSQL at {}", self.target);
         }
     }
