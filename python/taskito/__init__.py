@@ -16,9 +16,9 @@ returns 3.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
-
+# The package and the extension are built together from one version (Cargo's);
+# reading it from the extension spares importing importlib.metadata at start-up.
+from taskito._native import __version__
 from taskito.context import current_job
 from taskito.errors import (
     CircuitBreakerOpenError,
@@ -43,11 +43,6 @@ from taskito.queue import Queue
 from taskito.result import JobResult
 from taskito.serializers import CloudpickleSerializer, JsonSerializer, Serializer
 from taskito.task import TaskWrapper
-
-try:
-    __version__ = _version("taskito")
-except PackageNotFoundError:  # a source tree with a built extension but no install
-    from taskito._native import __version__
 
 __all__ = [
     "CircuitBreakerOpenError",

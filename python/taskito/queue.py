@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -550,6 +549,8 @@ class Queue:
         return self._executor_instance
 
     async def _in_executor(self, fn: Callable[..., T], *args: Any) -> T:
+        import asyncio  # only async callers pay for importing it
+
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def astats(self) -> dict[str, int]:

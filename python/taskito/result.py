@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +160,8 @@ class JobResult:
 
         Polls from ~1 ms, growing by half each time up to ``max_poll_interval``.
         """
+        import asyncio  # only async callers pay for importing it
+
         deadline = time.monotonic() + max(0.0, timeout)
         interval = 0.001
         while True:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import logging
@@ -134,6 +133,8 @@ def make_runner(queue: Queue, config: TaskConfig, fn: Callable[..., Any]) -> Cal
             try:
                 result = fn(*args, **kwargs)
                 if inspect.isawaitable(result):
+                    import asyncio  # only coroutine tasks need it
+
                     result = asyncio.run(_await(result))
             except BaseException as exc:
                 error = exc
