@@ -35,35 +35,6 @@ pub(crate) type TxResult<T> = Result<T, TxError>;
 /// the pooled sessions rule them out.
 pub(crate) const PLANNER_SETTINGS: &str = "SET enable_seqscan = off; SET enable_bitmapscan = off";
 
-/// What both a connection on its own and a transaction can run.
-pub(crate) trait Session {
-    fn execute(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, postgres::Error>;
-}
-
-impl Session for Conn {
-    fn execute(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, postgres::Error> {
-        Conn::execute(self, sql, params)
-    }
-}
-
-impl Session for Tx<'_> {
-    fn execute(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, postgres::Error> {
-        Tx::execute(self, sql, params)
-    }
-}
-
 pub(crate) struct Conn {
     client: Client,
     /// Prepared once per connection, keyed by the SQL text.
@@ -85,8 +56,12 @@ impl Conn {
         })
     }
 
-    fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
-        prepare_cached(&mut self.client, &mut self.statements, sql)
+    /// The connection's statements, prepared once each.
+    pub(crate) fn session(&mut self) -> Session<'_> {
+        Session {
+            client: &mut self.client,
+            statements: &mut self.statements,
+        }
     }
 
     /// One statement on its own (autocommit).
@@ -95,8 +70,7 @@ impl Conn {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, postgres::Error> {
-        let statement = self.prepared(sql)?;
-        self.client.query(&statement, params)
+        self.session().query(sql, params)
     }
 
     pub(crate) fn query_opt(
@@ -104,18 +78,7 @@ impl Conn {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, postgres::Error> {
-        let statement = self.prepared(sql)?;
-        self.client.query_opt(&statement, params)
-    }
-
-    /// One statement on its own (autocommit); returns the rows it changed.
-    pub(crate) fn execute(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, postgres::Error> {
-        let statement = self.prepared(sql)?;
-        self.client.execute(&statement, params)
+        self.session().query_opt(sql, params)
     }
 
     /// Unprepared SQL (schema setup and migrations).
@@ -128,26 +91,29 @@ impl Conn {
     pub(crate) fn begin(&mut self) -> Result<Tx<'_>, postgres::Error> {
         self.client.batch_execute("BEGIN")?;
         Ok(Tx {
-            client: &mut self.client,
-            statements: &mut self.statements,
+            session: self.session(),
             notify: false,
             open: true,
         })
     }
 }
 
-/// A transaction with the connection's prepared statements at hand. Dropped
-/// without [`Tx::commit`], it rolls back.
-pub(crate) struct Tx<'a> {
+/// A connection's client with its prepared statements at hand: what both a
+/// connection on its own (autocommit) and a transaction can run.
+pub(crate) struct Session<'a> {
     client: &'a mut Client,
     statements: &'a mut HashMap<&'static str, Statement>,
-    notify: bool,
-    open: bool,
 }
 
-impl Tx<'_> {
+impl Session<'_> {
+    /// `sql` prepared once per connection, then reused.
     fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
-        prepare_cached(self.client, self.statements, sql)
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
     }
 
     pub(crate) fn query(
@@ -176,7 +142,31 @@ impl Tx<'_> {
         let statement = self.prepared(sql)?;
         self.client.execute(&statement, params)
     }
+}
 
+/// A transaction with the connection's prepared statements at hand (through
+/// `Deref` to [`Session`]). Dropped without [`Tx::commit`], it rolls back.
+pub(crate) struct Tx<'a> {
+    session: Session<'a>,
+    notify: bool,
+    open: bool,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = Session<'a>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.session
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.session
+    }
+}
+
+impl Tx<'_> {
     /// Asks for the other stores to be told, once this commits, that jobs
     /// changed (see `notifier`).
     pub(crate) fn notify(&mut self) {
@@ -186,7 +176,7 @@ impl Tx<'_> {
     /// Commits; returns whether [`Tx::notify`] was asked for.
     pub(crate) fn commit(mut self) -> Result<bool, postgres::Error> {
         self.open = false;
-        self.client.batch_execute("COMMIT")?;
+        self.session.client.batch_execute("COMMIT")?;
         Ok(self.notify)
     }
 }
@@ -195,21 +185,7 @@ impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open {
             // Fails only when the connection is gone, which rolls back too.
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = self.session.client.batch_execute("ROLLBACK");
         }
     }
-}
-
-/// `sql` prepared once per connection, then reused.
-fn prepare_cached(
-    client: &mut Client,
-    statements: &mut HashMap<&'static str, Statement>,
-    sql: &'static str,
-) -> Result<Statement, postgres::Error> {
-    if let Some(statement) = statements.get(sql) {
-        return Ok(statement.clone());
-    }
-    let statement = client.prepare(sql)?;
-    statements.insert(sql, statement.clone());
-    Ok(statement)
 }

@@ -108,7 +108,7 @@ pub(crate) fn complete_alone(
     now: i64,
 ) -> TxResult<(FinishReport, bool)> {
     let completes: Vec<&Outcome> = outcomes.iter().collect();
-    let applied = complete_many(conn, &completes, now)?;
+    let applied = complete_many(&mut conn.session(), &completes, now)?;
     let report = FinishReport {
         applied,
         fenced: outcomes.len() - applied,
@@ -117,7 +117,7 @@ pub(crate) fn complete_alone(
 }
 
 /// Writes Complete outcomes of distinct jobs; returns how many applied.
-fn complete_many(session: &mut impl Session, completes: &[&Outcome], now: i64) -> TxResult<usize> {
+fn complete_many(session: &mut Session<'_>, completes: &[&Outcome], now: i64) -> TxResult<usize> {
     let mut ids = Vec::with_capacity(completes.len());
     let mut attempts = Vec::with_capacity(completes.len());
     let mut results: Vec<Option<&[u8]>> = Vec::with_capacity(completes.len());
