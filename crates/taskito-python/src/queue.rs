@@ -11,7 +11,9 @@ use taskito_engine::{
 use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
-use crate::record::{dead_dict, error_dict, replay_dict, stats_dict, worker_dict, JobRecord};
+use crate::record::{
+    dead_dict, dict_list, error_dict, replay_dict, stats_dict, worker_dict, JobRecord,
+};
 use crate::worker::NativeWorker;
 
 /// One store plus the wake-up line to this process's worker.
@@ -281,11 +283,7 @@ impl NativeQueue {
 
     fn job_errors<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
         let errors = py.detach(|| self.store.job_errors(job_id)).py()?;
-        let dicts = errors
-            .iter()
-            .map(|e| error_dict(py, e))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, dicts)
+        dict_list(py, &errors, error_dict)
     }
 
     fn cancel_job(&self, py: Python<'_>, job_id: &str) -> PyResult<bool> {
@@ -301,11 +299,7 @@ impl NativeQueue {
         offset: u32,
     ) -> PyResult<Bound<'py, PyList>> {
         let dead = py.detach(|| self.store.dead_list(limit, offset)).py()?;
-        let dicts = dead
-            .iter()
-            .map(|d| dead_dict(py, d))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, dicts)
+        dict_list(py, &dead, dead_dict)
     }
 
     fn retry_dead(&self, py: Python<'_>, dead_id: &str) -> PyResult<String> {
@@ -328,11 +322,7 @@ impl NativeQueue {
 
     fn list_workers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let workers = py.detach(|| self.store.worker_list()).py()?;
-        let dicts = workers
-            .iter()
-            .map(|w| worker_dict(py, w))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, dicts)
+        dict_list(py, &workers, worker_dict)
     }
 
     #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000,
@@ -407,11 +397,7 @@ impl NativeQueue {
 
     fn replay_history<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
         let rows = py.detach(|| self.store.replay_history(job_id)).py()?;
-        let dicts = rows
-            .iter()
-            .map(|r| replay_dict(py, r))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, dicts)
+        dict_list(py, &rows, replay_dict)
     }
 
     /// Gracefully stops the running worker, or the next one to start.

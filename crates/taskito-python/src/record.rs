@@ -1,5 +1,5 @@
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use taskito_core::{DeadLetter, Job, JobErrorRecord, ReplayRecord, Stats, WorkerInfo};
 
 /// A snapshot of one stored job, read-only from Python.
@@ -156,4 +156,17 @@ pub(crate) fn replay_dict<'py>(py: Python<'py>, r: &ReplayRecord) -> PyResult<Bo
     d.set_item("original_error", &r.original_error)?;
     d.set_item("replay_error", &r.replay_error)?;
     Ok(d)
+}
+
+/// A Python list of one dict per item.
+pub(crate) fn dict_list<'py, T>(
+    py: Python<'py>,
+    items: &[T],
+    to_dict: fn(Python<'py>, &T) -> PyResult<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let dicts = items
+        .iter()
+        .map(|item| to_dict(py, item))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, dicts)
 }
