@@ -15,7 +15,8 @@ pub enum ExecResult {
 
 /// Runs jobs. Called from the worker threads, possibly from several at once.
 pub trait Executor: Send + Sync + 'static {
-    fn execute(&self, job: &Job) -> ExecResult;
+    /// Runs one attempt. The job is handed over whole (its payload is not copied).
+    fn execute(&self, job: Job) -> ExecResult;
 
     /// Asks the attempt of `job_id` now in `execute` to stop: it ran past its hard
     /// timeout and its outcome was already written. Called from another thread;

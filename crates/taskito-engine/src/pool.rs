@@ -42,19 +42,18 @@ fn work(
             Finished::Released(info)
         } else {
             shared.running.start(info.clone(), job.timeout_ms);
+            // The job moves into the executor: its payload is not copied again.
             let result =
-                catch_unwind(AssertUnwindSafe(|| executor.execute(&job))).unwrap_or_else(|_| {
+                catch_unwind(AssertUnwindSafe(|| executor.execute(job))).unwrap_or_else(|_| {
                     ExecResult::Retry("the worker thread panicked while running the job".into())
                 });
-            if shared.running.finish(&job.id) {
+            if shared.running.finish(&info.job_id) {
                 // The watchdog already failed this attempt for its timeout.
-                drop(job);
                 shared.job_done();
                 continue;
             }
             Finished::Ran(info, result)
         };
-        drop(job);
         // The handler may be gone after a shutdown ran out of grace; the outcome
         // would be fenced off anyway, since the job was released.
         let _ = results.send(message);

@@ -40,7 +40,7 @@ impl Recorder {
 }
 
 impl Executor for Recorder {
-    fn execute(&self, job: &Job) -> ExecResult {
+    fn execute(&self, job: Job) -> ExecResult {
         self.ran.lock().unwrap().push(job.id.clone());
         let closed = self.gate_closed.lock().unwrap();
         drop(self.gate.wait_while(closed, |c| *c).unwrap());

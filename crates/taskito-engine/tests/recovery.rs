@@ -21,7 +21,7 @@ struct Hanging {
 }
 
 impl Executor for Hanging {
-    fn execute(&self, job: &Job) -> ExecResult {
+    fn execute(&self, job: Job) -> ExecResult {
         self.runs.lock().unwrap().push(job.task_name.clone());
         if job.task_name != "hang" {
             return ExecResult::Success(None);

@@ -19,9 +19,9 @@ pub(crate) struct PyExecutor {
 }
 
 impl Executor for PyExecutor {
-    fn execute(&self, job: &Job) -> ExecResult {
+    fn execute(&self, job: Job) -> ExecResult {
         Python::attach(|py| {
-            let record = JobRecord::from(job.clone());
+            let record = JobRecord::from(job);
             match self.run_job.call1(py, (record,)) {
                 Ok(value) => interpret(value.bind(py)),
                 Err(e) => {
