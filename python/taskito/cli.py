@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from taskito.errors import StorageError
+from taskito.errors import QueueError, StorageError
 from taskito.queue import Queue
 
 _APP_HELP = "your Queue instance as 'module:attribute', e.g. 'myapp.tasks:queue'"
@@ -54,6 +54,10 @@ def load_queue(app: str) -> Queue:
                 f"in the current directory ({cwd}) or on the Python path"
             ) from exc
         raise
+    except (QueueError, StorageError) as exc:
+        # taskito refused the app's Queue(...) options or could not open its database:
+        # a clear sentence already, about the user's configuration, not a bug.
+        raise CliError(f"{module_name!r} could not create its queue: {exc}") from exc
     target: object = module
     for part in attr.split("."):
         if not hasattr(target, part):

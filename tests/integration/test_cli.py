@@ -44,6 +44,25 @@ def test_a_broken_app_module_shows_its_traceback(app: App) -> None:
     assert "No module named 'not_installed_anywhere'" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ('backend="mysql"', "backend must be 'sqlite' or 'postgres', got 'mysql'"),
+        ("workers=-1", "workers must be an int >= 0"),
+    ],
+)
+def test_bad_queue_options_in_the_app_are_one_sentence(
+    app: App, options: str, message: str
+) -> None:
+    (app.dir / "app.py").write_text(f"from taskito import Queue\nqueue = Queue({options})\n")
+    done = run_taskito("worker", "--app", "app:queue", cwd=app.dir)
+    assert done.returncode == 1
+    assert done.stderr.startswith("taskito: 'app' could not create its queue: "), done.stderr
+    assert message in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr + done.stdout
+
+
 def test_no_subcommand_prints_help_and_exits_1(app: App) -> None:
     done = run_taskito(cwd=app.dir)
     assert done.returncode == 1
