@@ -54,9 +54,10 @@ def load_queue(app: str) -> Queue:
                 f"in the current directory ({cwd}) or on the Python path"
             ) from exc
         raise
-    except (QueueError, StorageError) as exc:
-        # taskito refused the app's Queue(...) options or could not open its database:
-        # a clear sentence already, about the user's configuration, not a bug.
+    except QueueError as exc:
+        # taskito refused the app's Queue(...) options: a clear sentence already, about
+        # the user's configuration, not a bug. (A database it cannot open is a
+        # StorageError, reported by main() like any other.)
         raise CliError(f"{module_name!r} could not create its queue: {exc}") from exc
     target: object = module
     for part in attr.split("."):
