@@ -43,6 +43,7 @@ from taskito.queue import Queue
 from taskito.result import JobResult
 from taskito.serializers import CloudpickleSerializer, JsonSerializer, Serializer
 from taskito.task import TaskWrapper
+from taskito.testing import TestMode, TestResult, TestResults
 
 __all__ = [
     "CircuitBreakerOpenError",
@@ -68,6 +69,9 @@ __all__ = [
     "TaskTimeoutError",
     "TaskWrapper",
     "TaskitoError",
+    "TestMode",
+    "TestResult",
+    "TestResults",
     "__version__",
     "current_job",
 ]

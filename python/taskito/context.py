@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taskito.errors import SoftTimeoutError, TaskCancelledError
 
@@ -36,6 +36,7 @@ class _State:
         "soft_timeout",
         "started",
         "task_name",
+        "test_run",
     )
 
     def __init__(
@@ -55,6 +56,8 @@ class _State:
         self.attempt = attempt
         self.started = time.monotonic()
         self.soft_timeout: float | None = None
+        # Set by test mode: records progress and logs instead of the database.
+        self.test_run: Any = None
 
     def require_queue(self, method: str) -> Queue:
         if self.queue is None:
@@ -134,6 +137,9 @@ class JobContext:
         state = self._state()
         if isinstance(progress, bool) or not isinstance(progress, int):
             raise TypeError(f"progress must be an int, not {type(progress).__name__}")
+        if state.test_run is not None:
+            state.test_run.update_progress(progress)
+            return
         queue = state.require_queue("update_progress")
         queue._inner.set_progress(state.job_id, progress, state.attempt)
 
@@ -144,6 +150,8 @@ class JobContext:
         Call this at points where stopping is safe.
         """
         state = self._state()
+        if state.test_run is not None:
+            return
         queue = state.require_queue("check_cancelled")
         record = queue._inner.get_job(state.job_id)
         if record is not None and record.cancel_requested:

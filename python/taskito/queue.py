@@ -23,6 +23,7 @@ from taskito.task import (
     make_runner,
     validate_config,
 )
+from taskito.testing import TestMode
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -593,6 +594,13 @@ class Queue:
         from taskito.worker import arun_worker
 
         await arun_worker(self, queues)
+
+    def test_mode(self, propagate_errors: bool = False) -> TestMode:
+        """A context manager that runs every enqueue inline; see :mod:`taskito.testing`.
+
+        ``with queue.test_mode() as results:`` yields the :class:`TestResults` list.
+        """
+        return TestMode(self, propagate_errors=propagate_errors)
 
     def __repr__(self) -> str:
         return f"<Queue db={self._db_path!r} tasks={len(self._task_registry)}>"

@@ -1,0 +1,156 @@
+"""``queue.test_mode()``: tasks run inline, results are recorded, the database is untouched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from taskito import (
+    JobFailedError,
+    Queue,
+    QueueError,
+    TaskMiddleware,
+    TestMode,
+    TestResults,
+    current_job,
+)
+
+
+def test_delay_runs_inline_and_records(queue: Queue) -> None:
+    @queue.task()
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    with queue.test_mode() as results:
+        job = add.delay(1, 2)
+        other = add.apply_async(args=(5,), kwargs={"b": 6}, delay=60, priority=3)
+    assert isinstance(results, TestResults)
+    assert job.id == "test-000001" and other.id == "test-000002"
+    assert job.status == "complete" and job.result() == 3 and other.result() == 11
+    assert [r.return_value for r in results] == [3, 11]
+    assert results[1].args == (5,) and results[1].kwargs == {"b": 6}
+    assert results[0].task_name == add.name and results[0].succeeded
+    assert queue.stats()["pending"] == 0  # nothing was written
+    assert job.to_dict()["status"] == "complete" and job.progress == 100
+
+
+def test_failures_are_recorded_or_propagated(queue: Queue) -> None:
+    @queue.task()
+    def boom(x: int) -> None:
+        raise ValueError(f"bad {x}")
+
+    @queue.task()
+    def ok() -> str:
+        return "fine"
+
+    with queue.test_mode() as results:
+        failed = boom.delay(1)
+        ok.delay()
+    assert failed.status == "failed"
+    assert "ValueError: bad 1" in (failed.error or "")
+    with pytest.raises(JobFailedError, match="bad 1"):
+        failed.result()
+    assert len(results.failed) == 1 and results.failed[0].task_name == boom.name
+    assert isinstance(results.failed[0].error, ValueError)
+    assert [r.task_name for r in results.succeeded] == [ok.name]
+    assert len(results.filter(task_name=ok.name, succeeded=True)) == 1
+    assert results.filter(task_name=boom.name, succeeded=True) == []
+
+    with pytest.raises(ValueError, match="bad 2"), queue.test_mode(propagate_errors=True):
+        boom.delay(2)
+
+
+def test_map_and_enqueue_many_run_inline(queue: Queue) -> None:
+    @queue.task()
+    def square(x: int) -> int:
+        return x * x
+
+    with queue.test_mode() as results:
+        jobs = square.map([(1,), (2,), (3,)])
+        more = queue.enqueue_many(square.name, [(4,)], [None])
+    assert [j.result() for j in jobs] == [1, 4, 9] and more[0].result() == 16
+    assert len(results) == 4
+    assert queue.stats()["pending"] == 0
+
+
+def test_hooks_middleware_and_current_job(queue: Queue) -> None:
+    calls: list[Any] = []
+
+    class Recorder(TaskMiddleware):
+        def before(self, ctx: Any) -> None:
+            calls.append(("mw.before", ctx.id))
+
+        def after(self, ctx: Any, result: Any, error: BaseException | None) -> None:
+            calls.append(("mw.after", result))
+
+    queue._global_middleware.append(Recorder())
+
+    @queue.before_task
+    def before(name: str, args: Any, kwargs: Any) -> None:
+        calls.append(("before_task", args))
+
+    @queue.task(queue="emails")
+    def work(n: int) -> str:
+        current_job.update_progress(50)
+        current_job.check_cancelled()  # never raises in test mode
+        calls.append(("task", current_job.id, current_job.queue_name, current_job.retry_count))
+        return f"done {n}"
+
+    with queue.test_mode() as results:
+        job = work.delay(7)
+    assert calls == [
+        ("mw.before", "test-000001"),
+        ("before_task", (7,)),
+        ("task", "test-000001", "emails", 0),
+        ("mw.after", "done 7"),
+    ]
+    assert job.progress == 50 and results[0].progress == 50
+    assert not current_job.active  # cleared after the run
+
+
+def test_enqueue_is_restored_and_blocks_do_not_nest(queue: Queue) -> None:
+    @queue.task()
+    def noop() -> None:
+        return None
+
+    mode = queue.test_mode()
+    assert isinstance(mode, TestMode)
+    with mode:
+        with pytest.raises(QueueError, match="cannot be nested"), queue.test_mode():
+            pass
+        noop.delay()
+    job = noop.delay()  # a real enqueue again
+    assert job.status == "pending" and queue.stats()["pending"] == 1
+
+    with queue.test_mode(), pytest.raises(QueueError, match="unknown task 'nope'"):
+        queue.enqueue("nope")
+
+
+def test_dependencies_and_received_results(queue: Queue) -> None:
+    """The canvas enqueues with ``depends_on`` and ``_receive``; test mode honours both."""
+
+    @queue.task()
+    def one() -> int:
+        return 1
+
+    @queue.task()
+    def inc(x: int) -> int:
+        return x + 1
+
+    @queue.task()
+    def total(values: list[int]) -> int:
+        return sum(values)
+
+    @queue.task()
+    def fail() -> None:
+        raise RuntimeError("no")
+
+    with queue.test_mode() as results:
+        a = one.delay()
+        b = queue.enqueue(inc.name, depends_on=a.id, _receive="one")  # type: ignore[call-arg]
+        c = queue.enqueue(total.name, depends_on=[a.id, b.id], _receive="all")  # type: ignore[call-arg]
+        bad = fail.delay()
+        skipped = queue.enqueue(inc.name, args=(1,), depends_on=[bad.id])  # type: ignore[call-arg]
+    assert b.result() == 2 and c.result() == 3
+    assert skipped.status == "cancelled" and bad.id in (skipped.error or "")
+    assert len(results.failed) == 2
