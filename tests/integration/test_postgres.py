@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -632,3 +632,30 @@ def scheduled_at(queue: Queue, job_id: str) -> int:
     record = queue._inner.get_job(job_id)
     assert record is not None
     return record.scheduled_at
+
+
+@pytest.mark.timeout(60)
+def test_sslmode_require_runs_jobs_over_tls_and_a_bad_mode_is_one_sentence(
+    pg_backend: Backend, start_worker: Callable[..., Any]
+) -> None:
+    if psql("SHOW ssl")[0][0] != "on":
+        pytest.skip("the test server does not offer TLS (ssl = off)")
+    url = pg_backend.url("tls") + "&sslmode=require"
+    queue = Queue(backend="postgres", db_url=url, schema=pg_backend.schema, workers=1)
+
+    @queue.task(name="tls.add")
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    worker = start_worker(queue)
+    assert add.delay(2, 3).result(timeout=15) == 5
+    encrypted = psql(
+        "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+        f"WHERE a.application_name LIKE {literal(pg_backend.schema + '_tls%')}"
+    )
+    assert encrypted == [["t"]]
+    worker.stop()
+
+    with pytest.raises(ValueError, match=r"^.*sslmode=always is not a TLS mode") as info:
+        Queue(backend="postgres", db_url=pg_backend.url() + "&sslmode=always")
+    assert "\n" not in str(info.value)

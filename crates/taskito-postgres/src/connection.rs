@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, Config, NoTls, Row, Statement};
+use postgres::{Client, Row, Statement};
 use taskito_core::Error;
+
+use crate::endpoint::Endpoint;
 
 /// The failure of one attempt at an operation: the driver's (the connection
 /// may be gone, or the server refused something), or an answer of the
@@ -45,8 +47,8 @@ impl Conn {
     /// Connects, points `search_path` at `schema` (validated as a plain
     /// identifier, quoted here so its case is kept) and applies
     /// [`PLANNER_SETTINGS`].
-    pub(crate) fn open(config: &Config, schema: &str) -> Result<Self, postgres::Error> {
-        let mut client = config.connect(NoTls)?;
+    pub(crate) fn open(endpoint: &Endpoint, schema: &str) -> Result<Self, postgres::Error> {
+        let mut client = endpoint.connect()?;
         client.batch_execute(&format!(
             "SET search_path TO \"{schema}\"; {PLANNER_SETTINGS}"
         ))?;

@@ -42,6 +42,9 @@ pub(crate) fn classify(e: &postgres::Error) -> Class {
             Class::Fatal
         };
     }
+    if is_tls_refusal(e) {
+        return Class::Fatal;
+    }
     let io = e
         .source()
         .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
@@ -51,6 +54,25 @@ pub(crate) fn classify(e: &postgres::Error) -> Class {
     } else {
         Class::Fatal
     }
+}
+
+/// A TLS handshake that failed on its merits (untrusted or misnamed
+/// certificate, no common protocol): the driver reports it as an I/O error,
+/// but trying again would fail the same way.
+fn is_tls_refusal(e: &postgres::Error) -> bool {
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        if c.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        cause = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
+    }
+    false
 }
 
 /// True for a unique violation of the jobs' primary key (a job id used twice).

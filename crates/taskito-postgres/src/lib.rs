@@ -12,6 +12,7 @@ mod blocking;
 mod claim;
 mod connection;
 mod dead;
+mod endpoint;
 mod errors;
 mod finish;
 mod insert;
@@ -27,6 +28,7 @@ mod rescue;
 mod rows;
 mod server_clock;
 mod store;
+mod tls;
 mod workers;
 
 pub use options::PostgresOptions;

@@ -14,11 +14,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls};
+use postgres::Client;
 
 use taskito_core::Error;
 
 use crate::connection::TxError;
+use crate::endpoint::Endpoint;
 use crate::errors;
 use crate::outage::Outage;
 use crate::server_clock::{self, ServerClock};
@@ -60,17 +61,17 @@ impl Listener {
     /// Connects and starts listening before returning, so no commit after
     /// this returns can be missed.
     pub(crate) fn start(
-        config: Config,
+        endpoint: Endpoint,
         channel: String,
         outage: Arc<Outage>,
     ) -> Result<Self, TxError> {
-        let mut client = listen(&config, &channel)?;
+        let mut client = listen(&endpoint, &channel)?;
         let offset_ms = Arc::new(AtomicI64::new(0));
         server_clock::sync(&mut client, &offset_ms)?;
         let count = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let watcher = Watcher {
-            config,
+            endpoint,
             channel,
             outage,
             count: Arc::clone(&count),
@@ -109,15 +110,15 @@ impl Drop for Listener {
     }
 }
 
-fn listen(config: &Config, channel: &str) -> Result<Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+fn listen(endpoint: &Endpoint, channel: &str) -> Result<Client, postgres::Error> {
+    let mut client = endpoint.connect()?;
     // `channel` holds only identifier characters and dots.
     client.batch_execute(&format!("LISTEN \"{channel}\""))?;
     Ok(client)
 }
 
 struct Watcher {
-    config: Config,
+    endpoint: Endpoint,
     channel: String,
     outage: Arc<Outage>,
     count: Arc<AtomicU64>,
@@ -197,7 +198,7 @@ impl Watcher {
             if self.stopped() {
                 return None;
             }
-            if let Ok(mut client) = listen(&self.config, &self.channel) {
+            if let Ok(mut client) = listen(&self.endpoint, &self.channel) {
                 if server_clock::sync(&mut client, &self.offset_ms).is_ok() {
                     return Some(client);
                 }

@@ -6,11 +6,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use postgres::Config;
 use taskito_core::Result;
 
 use crate::blocking::{drop_off_runtime, off_runtime};
 use crate::connection::{Conn, TxError};
+use crate::endpoint::Endpoint;
 use crate::errors::{self, Class, Target};
 use crate::outage::Outage;
 
@@ -62,7 +62,7 @@ const MAX_PAUSE: Duration = Duration::from_secs(2);
 const TRANSIENT_TRIES: u32 = 20;
 
 pub(crate) struct Pool {
-    config: Config,
+    endpoint: Endpoint,
     schema: String,
     target: Target,
     size: usize,
@@ -80,7 +80,7 @@ struct State {
 
 impl Pool {
     pub(crate) fn new(
-        config: Config,
+        endpoint: Endpoint,
         schema: String,
         target: Target,
         size: usize,
@@ -88,7 +88,7 @@ impl Pool {
         outage: Arc<Outage>,
     ) -> Self {
         Self {
-            config,
+            endpoint,
             schema,
             target,
             size: size.max(1),
@@ -121,7 +121,7 @@ impl Pool {
             if state.open < self.size {
                 state.open += 1;
                 drop(state);
-                return Conn::open(&self.config, &self.schema).inspect_err(|_| {
+                return Conn::open(&self.endpoint, &self.schema).inspect_err(|_| {
                     self.lock().open -= 1;
                     self.returned.notify_one();
                 });

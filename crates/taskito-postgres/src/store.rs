@@ -5,14 +5,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use postgres::Config;
 use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
     ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
-use crate::errors::{self, Target};
+use crate::endpoint::Endpoint;
+use crate::errors::Target;
 use crate::listener::{self, Listener};
 use crate::notifier::Notifier;
 use crate::options::schema_name;
@@ -125,7 +125,8 @@ impl PostgresStore {
     /// when the server refuses (authentication, permissions, unknown database).
     pub fn connect(url: &str, options: PostgresOptions) -> Result<Self> {
         let schema = schema_name(&options)?;
-        let mut config: Config = url.parse().map_err(|e| errors::bad_url(&e))?;
+        let mut endpoint = Endpoint::parse(url)?;
+        let config = &mut endpoint.config;
         let budget = Duration::from_millis(options.reconnect_budget_ms);
         let app = config
             .get_application_name()
@@ -138,10 +139,10 @@ impl PostgresStore {
             .keepalives_idle(Duration::from_secs(10))
             .keepalives_interval(Duration::from_secs(5))
             .keepalives_retries(3);
-        let target = Target::of(&config);
+        let target = Target::of(config);
         let outage = Arc::new(Outage::new(target.clone(), budget));
         let pool = Arc::new(Pool::new(
-            config.clone(),
+            endpoint.clone(),
             schema.clone(),
             target.clone(),
             options.pool_size,
@@ -150,11 +151,17 @@ impl PostgresStore {
         ));
         migrations::apply(&pool, &schema)?;
         let channel = listener::channel(&schema);
-        let mut listen_config = config;
-        listen_config.application_name(&format!("{app} listener"));
+        let mut listen_endpoint = endpoint;
+        listen_endpoint
+            .config
+            .application_name(&format!("{app} listener"));
         let listener = with_reconnect(budget, &target, &outage, |_| {
-            Listener::start(listen_config.clone(), channel.clone(), Arc::clone(&outage))
-                .map_err(Failed::from)
+            Listener::start(
+                listen_endpoint.clone(),
+                channel.clone(),
+                Arc::clone(&outage),
+            )
+            .map_err(Failed::from)
         })?;
         let notifier = Notifier::start(Arc::clone(&pool), &channel).map_err(|e| {
             taskito_core::Error::Storage(format!(

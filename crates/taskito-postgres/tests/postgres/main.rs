@@ -10,6 +10,7 @@ mod claims;
 mod notify;
 mod outages;
 mod startup;
+mod tls;
 
 use std::net::SocketAddr;
 use std::thread;
@@ -235,6 +236,26 @@ fn main() {
         (
             "read_only_connections_report_read_only",
             startup::read_only_connections_report_read_only,
+            false,
+        ),
+        (
+            "sslmode_require_encrypts_the_connections",
+            tls::sslmode_require_encrypts_the_connections,
+            false,
+        ),
+        (
+            "sslmode_verify_full_refuses_an_untrusted_certificate",
+            tls::sslmode_verify_full_refuses_an_untrusted_certificate,
+            false,
+        ),
+        (
+            "sslmode_verify_ca_trusts_the_given_root",
+            tls::sslmode_verify_ca_trusts_the_given_root,
+            false,
+        ),
+        (
+            "bad_tls_settings_are_refused",
+            tls::bad_tls_settings_are_refused,
             false,
         ),
         (
