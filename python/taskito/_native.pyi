@@ -159,6 +159,8 @@ class NativeQueue:
     ) -> list[JobRecord]: ...
     def stats(self) -> dict[str, int]:
         """Keys: pending, running, completed, failed, dead, cancelled."""
+    def queue_depths(self) -> list[dict[str, object]]:
+        """Dicts {queue, pending, running} for queues with live jobs, by name."""
     def job_errors(self, job_id: str) -> list[dict[str, object]]:
         """Dicts {id, job_id, attempt, error, failed_at}."""
     def cancel_job(self, job_id: str) -> bool: ...

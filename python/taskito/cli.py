@@ -1,4 +1,4 @@
-"""The ``taskito`` command: ``taskito worker`` and ``taskito info``."""
+"""The ``taskito`` command: ``worker``, ``info``, ``dlq`` and ``job``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import inspect
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from taskito import cli_jobs, log_setup
+from taskito.cli_info import run_info
 from taskito.errors import QueueError, StorageError
 from taskito.queue import Queue
 
@@ -82,25 +85,32 @@ def _queues(text: str | None) -> list[str] | None:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    log_setup.configure(args.log_level, args.log_format)
     queue = load_queue(args.app)
     queue.run_worker(queues=_queues(args.queues))
     return 0
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    if args.interval <= 0:
+        raise CliError(f"--interval must be a number of seconds > 0 (got {args.interval:g})")
+    return run_info(load_queue(args.app), args.watch, args.interval)
+
+
+def _cmd_dlq(args: argparse.Namespace) -> int:
     queue = load_queue(args.app)
-    stats = queue.stats()
-    title = "taskito queue statistics"
-    total = sum(stats.values())
-    width = max(len(title), max(len(key) for key in stats) + 2 + len(str(total)))
-    rule = "-" * width
-    print(title)
-    print(rule)
-    for key, value in [*stats.items(), ("total", total)]:
-        if key == "total":
-            print(rule)
-        print(f"{key}{value:>{width - len(key)}}")
-    return 0
+    if args.action == "list":
+        return cli_jobs.dlq_list(queue, args.limit, args.offset, args.json)
+    if args.action == "retry":
+        return cli_jobs.dlq_retry(queue, args.ids)
+    return cli_jobs.dlq_purge(queue, args.older_than)
+
+
+def _cmd_job(args: argparse.Namespace) -> int:
+    queue = load_queue(args.app)
+    if args.action == "show":
+        return cli_jobs.job_show(queue, args.id, args.json)
+    return cli_jobs.job_cancel(queue, args.id)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -122,16 +132,85 @@ def _parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="comma-separated queues to serve (default: every queue of a registered task)",
     )
+    worker.add_argument(
+        "--log-level",
+        choices=log_setup.LEVELS,
+        default="info",
+        help="least severe log records shown (default: info; debug shows every job's "
+        "start and finish)",
+    )
+    worker.add_argument(
+        "--log-format",
+        choices=log_setup.FORMATS,
+        default="text",
+        help="text lines, or one JSON object per line for log collectors (default: text)",
+    )
     worker.set_defaults(handler=_cmd_worker)
 
     info = commands.add_parser(
         "info",
-        help="print job counts by status",
-        description="Print how many jobs are in each status, over all queues.",
+        help="print job counts, live work per queue and the workers",
+        description="Print how many jobs are in each status (over all queues), the pending "
+        "and running jobs of each queue, and the workers with their last heartbeat.",
     )
     info.add_argument("--app", required=True, help=_APP_HELP)
+    info.add_argument(
+        "--watch",
+        action="store_true",
+        help="redraw every --interval seconds, with throughput, until Ctrl+C",
+    )
+    info.add_argument(
+        "--interval", type=float, default=2.0, metavar="S", help="seconds between redraws (2)"
+    )
     info.set_defaults(handler=_cmd_info)
+
+    _add_dlq(commands)
+    _add_job(commands)
     return parser
+
+
+def _add_dlq(commands: Any) -> None:
+    dlq = commands.add_parser(
+        "dlq",
+        help="list, retry or purge dead-lettered jobs",
+        description="The dead-letter queue: jobs that ran out of retries or failed for good.",
+    )
+    actions = dlq.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list dead letters, newest first")
+    listing.add_argument("--app", required=True, help=_APP_HELP)
+    listing.add_argument("--limit", type=int, default=20, help="how many (20)")
+    listing.add_argument("--offset", type=int, default=0, help="how many to skip (0)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    retry = actions.add_parser(
+        "retry", help="enqueue fresh copies of dead letters (and remove the entries)"
+    )
+    retry.add_argument("--app", required=True, help=_APP_HELP)
+    retry.add_argument("ids", nargs="+", metavar="ID", help="dead-letter ids (see 'dlq list')")
+    purge = actions.add_parser("purge", help="delete dead letters")
+    purge.add_argument("--app", required=True, help=_APP_HELP)
+    purge.add_argument(
+        "--older-than",
+        type=float,
+        default=0,
+        metavar="S",
+        help="only those that failed at least S seconds ago (default 0: all)",
+    )
+    dlq.set_defaults(handler=_cmd_dlq)
+
+
+def _add_job(commands: Any) -> None:
+    job = commands.add_parser(
+        "job", help="show or cancel one job", description="Look at or cancel one job by id."
+    )
+    actions = job.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="status, times, attempts and errors of a job")
+    show.add_argument("--app", required=True, help=_APP_HELP)
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    cancel = actions.add_parser("cancel", help="cancel a pending job, or ask a running one to stop")
+    cancel.add_argument("--app", required=True, help=_APP_HELP)
+    cancel.add_argument("id", metavar="ID")
+    job.set_defaults(handler=_cmd_job)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         status: int = args.handler(args)
-    except CliError as exc:
+    except (CliError, cli_jobs.NotFound) as exc:
         print(f"taskito: {exc}", file=sys.stderr)
         return 1
     except StorageError as exc:

@@ -463,6 +463,14 @@ class Queue:
         raw = self._inner.stats()
         return {key: int(raw.get(key, 0)) for key in _STAT_KEYS}
 
+    def queue_depths(self) -> list[dict[str, Any]]:
+        """Pending and running jobs per queue: dicts ``{queue, pending, running}``, by name.
+
+        Only queues with live jobs appear. Reads the indexes of live jobs only, so it
+        stays fast however many finished jobs the database holds.
+        """
+        return self._inner.queue_depths()
+
     def job_errors(self, job_id: str) -> list[dict[str, Any]]:
         """Every failed attempt of a job: dicts ``{id, job_id, attempt, error, failed_at}``."""
         return [dict(row) for row in self._inner.job_errors(job_id)]

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from types import FrameType
@@ -118,6 +119,11 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
         )
 
     current_job._set_context(job.id, name, job.retry_count, job.queue, queue, job.attempt)
+    log_extra = {"job_id": job.id, "task_name": name}
+    debug = logger.isEnabledFor(logging.DEBUG)
+    if debug:
+        logger.debug("job %s (%s) started, attempt %d", job.id, name, job.attempt, extra=log_extra)
+    started = time.perf_counter()
     try:
         try:
             result = fn(*args, **kwargs)
@@ -138,7 +144,17 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
             retryable = is_retryable(
                 exc, filters.get("retry_on", ()), filters.get("dont_retry_on", ())
             )
-            if retryable and job.retry_count < job.max_retries:
+            will_retry = retryable and job.retry_count < job.max_retries
+            logger.warning(
+                "job %s (%s) failed: %s: %s (%s)",
+                job.id,
+                name,
+                type(exc).__name__,
+                exc,
+                "will retry" if will_retry else "dead-lettered",
+                extra=log_extra,
+            )
+            if will_retry:
                 _notify_retry(queue, name, exc, job.retry_count + 1)
             return (OUTCOME_RETRY if retryable else OUTCOME_FAIL, text)
         try:
@@ -150,6 +166,11 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
             )
         if data is not None and queue._signer is not None:
             data = queue._signer.seal_result(job.id, data)
+        if debug:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.debug(
+                "job %s (%s) succeeded in %.1f ms", job.id, name, elapsed_ms, extra=log_extra
+            )
         return (OUTCOME_SUCCESS, data)
     finally:
         current_job._clear_context()

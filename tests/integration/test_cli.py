@@ -87,7 +87,8 @@ def test_info_prints_the_six_counts_and_a_total(any_app: App) -> None:
     assert any_app.queue.cancel_job(cancelled.id)
     done = run_taskito("info", "--app", "app:queue", cwd=any_app.dir)
     assert done.returncode == 0, done.stderr
-    rows = dict(line.split() for line in done.stdout.splitlines()[2:] if not line.startswith("-"))
+    table = done.stdout.split("\n\n")[0].splitlines()[2:]
+    rows = dict(line.split() for line in table if not line.startswith("-"))
     assert rows == {
         "pending": "2",
         "running": "0",

@@ -15,12 +15,15 @@ def test_all_exports_the_public_surface_and_no_stubs_of_later_features() -> None
         "CloudpickleSerializer",
         "JsonSerializer",
         "__version__",
+        "TestMode",
+        "TestResult",
+        "TestResults",
         *errors.__all__,
     }
     assert set(taskito.__all__) == expected
     for name in taskito.__all__:
         assert hasattr(taskito, name), name
-    for later in ("chain", "group", "chord", "TestMode", "Signature"):
+    for later in ("chain", "group", "chord", "Signature"):
         assert not hasattr(taskito, later)
 
 

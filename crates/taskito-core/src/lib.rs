@@ -17,8 +17,8 @@ pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use outcome::{FinishReport, Outcome};
 pub use records::{
-    ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, ReplayRecord, RescueReport, Stats,
-    WorkerInfo,
+    ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, QueueDepth, ReplayRecord, RescueReport,
+    Stats, WorkerInfo,
 };
 pub use retry::RetryPolicy;
 pub use store::Store;

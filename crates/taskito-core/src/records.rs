@@ -20,6 +20,35 @@ pub struct ClaimRequest {
     pub lease_ms: i64,
 }
 
+/// The live work of one queue: jobs waiting and jobs running.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queue: String,
+    pub pending: u64,
+    pub running: u64,
+}
+
+impl QueueDepth {
+    /// Folds `(queue, is_running, count)` rows into one entry per queue, by name.
+    #[must_use]
+    pub fn collect(rows: impl IntoIterator<Item = (String, bool, i64)>) -> Vec<QueueDepth> {
+        let mut by_queue: std::collections::BTreeMap<String, QueueDepth> = Default::default();
+        for (queue, running, count) in rows {
+            let entry = by_queue.entry(queue.clone()).or_insert_with(|| QueueDepth {
+                queue,
+                ..QueueDepth::default()
+            });
+            let count = u64::try_from(count).unwrap_or(0);
+            if running {
+                entry.running += count;
+            } else {
+                entry.pending += count;
+            }
+        }
+        by_queue.into_values().collect()
+    }
+}
+
 /// Job counts by state, over all queues.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {

@@ -1,6 +1,6 @@
 use crate::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
+    QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -108,4 +108,11 @@ pub trait Store: Send + Sync {
     /// the store. Cheap enough to call every millisecond: the engine uses it to
     /// notice work enqueued elsewhere without polling the job table.
     fn change_marker(&self) -> Result<u64>;
+
+    // --- queue inspection ---
+
+    /// Pending and running jobs per queue, by queue name; queues with neither
+    /// are left out. Reads only the indexes of live jobs, so finished rows do
+    /// not make it slower.
+    fn queue_depths(&self) -> Result<Vec<QueueDepth>>;
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -131,6 +131,9 @@ impl<S: Store> Store for Counting<S> {
     }
     fn change_marker(&self) -> Result<u64> {
         self.inner.change_marker()
+    }
+    fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
+        self.inner.queue_depths()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading, listing, counting, cancelling and purging jobs; cancel requests
 //! and progress of running jobs.
 
-use taskito_core::{Job, JobErrorRecord, JobFilter, Stats};
+use taskito_core::{Job, JobErrorRecord, JobFilter, QueueDepth, Stats};
 
 use crate::connection::{Conn, Tx, TxResult};
 use crate::pool::Prior;
@@ -11,6 +11,7 @@ const GET: &str = include_str!("../queries/job_get.sql");
 const LIST: &str = include_str!("../queries/job_list.sql");
 const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
 const STATS: &str = "SELECT status, count(*) FROM jobs GROUP BY status";
+const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
 const ERRORS: &str = include_str!("../queries/job_errors.sql");
 const CANCEL: &str = include_str!("../queries/job_cancel.sql");
 const CANCELLED_AT: &str = include_str!("../queries/job_cancelled_at.sql");
@@ -45,6 +46,19 @@ pub(crate) fn stats(conn: &mut Conn) -> TxResult<Stats> {
         stats.add(rows::state(&row, 0)?, u64::try_from(count).unwrap_or(0));
     }
     Ok(stats)
+}
+
+pub(crate) fn queue_depths(conn: &mut Conn) -> TxResult<Vec<QueueDepth>> {
+    let mut counts = Vec::new();
+    for row in conn.query(QUEUE_DEPTHS, &[])? {
+        let status: String = row.try_get(1)?;
+        counts.push((
+            row.try_get(0)?,
+            status == "running",
+            row.try_get::<_, i64>(2)?,
+        ));
+    }
+    Ok(QueueDepth::collect(counts))
 }
 
 pub(crate) fn errors(conn: &mut Conn, job_id: &str) -> TxResult<Vec<JobErrorRecord>> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
@@ -364,6 +364,10 @@ impl Store for PostgresStore {
 
     fn change_marker(&self) -> Result<u64> {
         Ok(self.listener.marker())
+    }
+
+    fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
+        self.read(jobs::queue_depths)
     }
 }
 

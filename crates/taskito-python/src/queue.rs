@@ -12,7 +12,7 @@ use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
 use crate::record::{
-    dead_dict, dict_list, error_dict, replay_dict, stats_dict, worker_dict, JobRecord,
+    dead_dict, depth_dict, dict_list, error_dict, replay_dict, stats_dict, worker_dict, JobRecord,
 };
 use crate::worker::NativeWorker;
 
@@ -279,6 +279,11 @@ impl NativeQueue {
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = py.detach(|| self.store.job_stats()).py()?;
         stats_dict(py, &stats)
+    }
+
+    fn queue_depths<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let depths = py.detach(|| self.store.queue_depths()).py()?;
+        dict_list(py, &depths, depth_dict)
     }
 
     fn job_errors<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {

@@ -1,6 +1,6 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use taskito_core::{DeadLetter, Job, JobErrorRecord, ReplayRecord, Stats, WorkerInfo};
+use taskito_core::{DeadLetter, Job, JobErrorRecord, QueueDepth, ReplayRecord, Stats, WorkerInfo};
 
 /// A snapshot of one stored job, read-only from Python.
 #[pyclass(frozen, module = "taskito._native")]
@@ -169,4 +169,12 @@ pub(crate) fn dict_list<'py, T>(
         .map(|item| to_dict(py, item))
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, dicts)
+}
+
+pub(crate) fn depth_dict<'py>(py: Python<'py>, d: &QueueDepth) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("queue", &d.queue)?;
+    out.set_item("pending", d.pending)?;
+    out.set_item("running", d.running)?;
+    Ok(out)
 }

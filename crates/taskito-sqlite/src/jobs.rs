@@ -2,7 +2,7 @@
 //! and progress of running jobs.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, Stats};
+use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, QueueDepth, Stats};
 
 use crate::busy::{TxError, TxResult};
 use crate::errors;
@@ -14,6 +14,7 @@ const GET: &str = include_str!("../queries/job_get.sql");
 const LIST: &str = include_str!("../queries/job_list.sql");
 const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
 const STATS: &str = "SELECT status, count(*) FROM jobs GROUP BY status";
+const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
 const ERRORS: &str = include_str!("../queries/job_errors.sql");
 const CANCEL: &str =
     "UPDATE jobs SET status = 'cancelled', completed_at = ?2 WHERE id = ?1 AND status = 'pending'";
@@ -114,6 +115,17 @@ pub(crate) fn stats(conn: &Connection) -> TxResult<Stats> {
         stats.add(rows::state_at(row, 0)?, u64::try_from(count).unwrap_or(0));
     }
     Ok(stats)
+}
+
+pub(crate) fn queue_depths(conn: &Connection) -> TxResult<Vec<QueueDepth>> {
+    let mut stmt = conn.prepare_cached(QUEUE_DEPTHS)?;
+    let mut rows = stmt.query([])?;
+    let mut counts = Vec::new();
+    while let Some(row) = rows.next()? {
+        let count: i64 = row.get(2)?;
+        counts.push((row.get(0)?, row.get::<_, String>(1)? == "running", count));
+    }
+    Ok(QueueDepth::collect(counts))
 }
 
 pub(crate) fn errors(conn: &Connection, job_id: &str) -> TxResult<Vec<JobErrorRecord>> {

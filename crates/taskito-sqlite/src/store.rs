@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
     ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
@@ -251,5 +251,9 @@ impl Store for SqliteStore {
             // data_version is a small positive counter.
             Ok(u64::try_from(version).unwrap_or_default())
         })
+    }
+
+    fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
+        self.read(jobs::queue_depths)
     }
 }

@@ -374,3 +374,31 @@ pub fn unique_key_repeated_in_one_batch_maps_to_the_first(store: &dyn Store) {
     assert_eq!(get(store, x).unique_key.as_deref(), Some("x"));
     assert_eq!(store.job_stats().expect("job_stats").pending, 4);
 }
+
+/// `queue_depths` counts pending and running jobs per queue, by name, and
+/// leaves out finished jobs and queues without live work.
+pub fn queue_depths_count_live_jobs_per_queue(store: &dyn Store) {
+    assert_eq!(store.queue_depths().expect("queue_depths"), vec![]);
+    insert(
+        store,
+        &(0..3).map(|_| new_job("work", "t")).collect::<Vec<_>>(),
+    );
+    insert(store, &[new_job("emails", "t"), new_job("done", "t")]);
+    let running = claim(store, "w", &["work"], 2, T0);
+    let done = claim(store, "w", &["done"], 1, T0);
+    assert_eq!(finish(store, &[complete(&done[0])], T0 + 1), (1, 0));
+    let depths = store.queue_depths().expect("queue_depths");
+    let expected = vec![
+        crate::QueueDepth {
+            queue: "emails".to_owned(),
+            pending: 1,
+            running: 0,
+        },
+        crate::QueueDepth {
+            queue: "work".to_owned(),
+            pending: 1,
+            running: running.len() as u64,
+        },
+    ];
+    assert_eq!(depths, expected);
+}

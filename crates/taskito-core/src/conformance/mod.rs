@@ -96,6 +96,7 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
+                queue_depths_count_live_jobs_per_queue,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
