@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -87,8 +88,28 @@ def _queues(text: str | None) -> list[str] | None:
 def _cmd_worker(args: argparse.Namespace) -> int:
     log_setup.configure(args.log_level, args.log_format)
     queue = load_queue(args.app)
+    if args.metrics_port is not None:
+        _export_metrics(queue, args.metrics_host, args.metrics_port)
     queue.run_worker(queues=_queues(args.queues))
     return 0
+
+
+def _export_metrics(queue: Queue, host: str, port: int) -> None:
+    try:
+        from taskito.contrib import prometheus
+    except ImportError as exc:
+        raise CliError(
+            "--metrics-port needs prometheus-client: pip install 'taskito[prometheus]'"
+        ) from exc
+    if not any(isinstance(m, prometheus.PrometheusMiddleware) for m in queue._global_middleware):
+        queue._global_middleware.append(prometheus.PrometheusMiddleware())
+    try:
+        prometheus.start_exporter(queue, port=port, addr=host)
+    except OSError as exc:
+        raise CliError(f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}") from exc
+    logging.getLogger("taskito").info(
+        "serving Prometheus metrics at http://%s:%d/metrics", host, port
+    )
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -144,6 +165,18 @@ def _parser() -> argparse.ArgumentParser:
         choices=log_setup.FORMATS,
         default="text",
         help="text lines, or one JSON object per line for log collectors (default: text)",
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics on this port (needs taskito[prometheus])",
+    )
+    worker.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address for --metrics-port (default 127.0.0.1)",
     )
     worker.set_defaults(handler=_cmd_worker)
 

@@ -30,6 +30,7 @@ class _State:
     __slots__ = (
         "attempt",
         "job_id",
+        "max_retries",
         "queue",
         "queue_name",
         "retry_count",
@@ -58,6 +59,8 @@ class _State:
         self.soft_timeout: float | None = None
         # Set by test mode: records progress and logs instead of the database.
         self.test_run: Any = None
+        # Failed attempts the job may still retry after; None when not known (test mode).
+        self.max_retries: int | None = None
 
     def require_queue(self, method: str) -> Queue:
         if self.queue is None:
@@ -85,8 +88,11 @@ class JobContext:
         queue_name: str,
         queue: Queue | None = None,
         attempt: int | None = None,
+        max_retries: int | None = None,
     ) -> None:
-        self._local.state = _State(job_id, task_name, retry_count, queue_name, queue, attempt)
+        state = _State(job_id, task_name, retry_count, queue_name, queue, attempt)
+        state.max_retries = max_retries
+        self._local.state = state
 
     def _set_soft_timeout(self, seconds: float | None) -> None:
         state = self._state()
@@ -127,6 +133,11 @@ class JobContext:
         runs cut short by a crash (``retry_count`` counts only failures). None when unknown.
         """
         return self._state().attempt
+
+    def _will_retry(self) -> bool:
+        """Whether a failure of this attempt leaves retries (the retry filters aside)."""
+        state = self._state()
+        return state.max_retries is not None and state.retry_count < state.max_retries
 
     def update_progress(self, progress: int) -> None:
         """Record the job's progress (any int; shown by ``JobResult.progress``).

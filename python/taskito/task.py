@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from taskito.context import current_job
-from taskito.errors import QueueError
+from taskito.errors import QueueError, TaskCancelledError, TaskTimeoutError
 from taskito.middleware import TaskMiddleware
 
 if TYPE_CHECKING:
@@ -113,6 +113,16 @@ def _call_middleware(method: str, mw: TaskMiddleware, *args: Any) -> None:
         logger.exception("middleware %s.%s raised; ignored", type(mw).__name__, method)
 
 
+def _retried(queue: Queue, name: str, exc: BaseException) -> bool:
+    """Whether the worker will run the job again after ``exc`` (spending a retry)."""
+    if isinstance(exc, (TaskCancelledError, TaskTimeoutError, KeyboardInterrupt)):
+        return False
+    if not current_job._will_retry():
+        return False
+    filters = queue._task_retry_filters.get(name, {})
+    return is_retryable(exc, filters.get("retry_on", ()), filters.get("dont_retry_on", ()))
+
+
 def make_runner(queue: Queue, config: TaskConfig, fn: Callable[..., Any]) -> Callable[..., Any]:
     """The callable the worker runs for ``config.name``: soft timeout, middleware, hooks, task.
 
@@ -140,6 +150,12 @@ def make_runner(queue: Queue, config: TaskConfig, fn: Callable[..., Any]) -> Cal
                 error = exc
                 for hook in queue._hooks["on_failure"]:
                     hook(name, args, kwargs, exc)
+                if _retried(queue, name, exc):
+                    # Before `after`, so that middleware sees the retry within the attempt.
+                    for mw in middleware:
+                        _call_middleware(
+                            "on_retry", mw, current_job, exc, current_job.retry_count + 1
+                        )
                 raise
             for hook in queue._hooks["on_success"]:
                 hook(name, args, kwargs, result)

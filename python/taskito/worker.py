@@ -82,14 +82,6 @@ def _format_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
-def _notify_retry(queue: Queue, task_name: str, error: BaseException, retry_count: int) -> None:
-    for mw in [*queue._global_middleware, *queue._task_middleware.get(task_name, ())]:
-        try:
-            mw.on_retry(current_job, error, retry_count)
-        except Exception:
-            logger.exception("middleware %s.on_retry raised; ignored", type(mw).__name__)
-
-
 def _open_payload(queue: Queue, job: JobRecord) -> bytes:
     """The job's serialized arguments, checked against the signing keys if there are any."""
     if queue._signer is None:
@@ -118,7 +110,9 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
             f"{failure_reason(exc)}",
         )
 
-    current_job._set_context(job.id, name, job.retry_count, job.queue, queue, job.attempt)
+    current_job._set_context(
+        job.id, name, job.retry_count, job.queue, queue, job.attempt, job.max_retries
+    )
     log_extra = {"job_id": job.id, "task_name": name}
     debug = logger.isEnabledFor(logging.DEBUG)
     if debug:
@@ -154,8 +148,6 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
                 "will retry" if will_retry else "dead-lettered",
                 extra=log_extra,
             )
-            if will_retry:
-                _notify_retry(queue, name, exc, job.retry_count + 1)
             return (OUTCOME_RETRY if retryable else OUTCOME_FAIL, text)
         try:
             data = None if result is None else bytes(queue._serializer.dumps(result))

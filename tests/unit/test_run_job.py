@@ -243,8 +243,8 @@ def test_failure_hooks_on_retry_and_swallowed_middleware_errors(
     assert log == [
         "mw.before:t.fail",
         "on_failure:x",
+        "mw.on_retry:Boom:1",  # within the attempt, before `after`
         "mw.after:None:Boom",
-        "mw.on_retry:Boom:1",
     ]
     assert "middleware Recorder.before raised" in caplog.text
     log.clear()
