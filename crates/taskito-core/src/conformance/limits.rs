@@ -42,7 +42,7 @@ pub fn delay_outcome_reschedules_without_spending(store: &dyn Store) {
         attempt: job.attempt,
         run_at: T0 + 500,
     };
-    assert_eq!(finish(store, &[delay.clone()], T0 + 1), (1, 0));
+    assert_eq!(finish(store, std::slice::from_ref(&delay), T0 + 1), (1, 0));
     let after = get(store, &job.id);
     assert_eq!(after.status, JobState::Pending);
     assert_eq!(after.scheduled_at, T0 + 500);
