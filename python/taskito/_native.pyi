@@ -81,6 +81,7 @@ OUTCOME_FAIL: int  # value: error text; dead-lettered at once
 OUTCOME_CANCELLED: int  # value: error text; the job ends cancelled
 
 _RunJob = Callable[[JobRecord], tuple[int, object | None]]
+_TaskLimits = tuple[str, tuple[int, int] | None, tuple[int, int, int] | None]
 
 @final
 class NativeWorker:
@@ -184,6 +185,7 @@ class NativeQueue:
         max_crashes: int = 3,
         interrupt: Callable[[str], None] | None = None,
         prefetch: int | None = None,
+        limits: list[_TaskLimits] | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.
 
@@ -193,6 +195,8 @@ class NativeQueue:
         (retry rules apply, a late finish is fenced off) and ``interrupt(job_id)`` is
         called, from another thread, so the Python side can stop the task's thread.
         ``prefetch`` jobs are claimed ahead of free threads (default: max(8, 2 x threads)).
+        ``limits`` lists ``(task_name, (count, period_ms) | None, (threshold, window_ms,
+        cooldown_ms) | None)``: each task's rate limit and circuit breaker.
         """
     def request_cancel(self, job_id: str) -> bool:
         """Asks a running job to stop (``current_job.check_cancelled()`` sees it)."""
@@ -204,3 +208,6 @@ class NativeQueue:
         """Dicts {id, original_job_id, replay_job_id, replayed_at, original_error, replay_error}."""
     def request_shutdown(self) -> None:
         """Gracefully stops this queue's running worker (or the next one to start)."""
+    def circuit_breakers(self) -> list[dict[str, object]]:
+        """Dicts {task_name, state, failure_count, last_failure_at, opened_at, threshold,
+        window_ms, cooldown_ms} of the breakers that saw a failure."""

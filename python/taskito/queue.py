@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar, overload
 
+from taskito import limits
 from taskito._native import NativeQueue
 from taskito.errors import QueueError, SerializationError, StorageError
 from taskito.middleware import TaskMiddleware
@@ -201,6 +202,8 @@ class Queue:
         dont_retry_on: Iterable[type[BaseException]] | None = None,
         soft_timeout: float | None = None,
         middleware: Iterable[TaskMiddleware] | None = None,
+        rate_limit: str | None = None,
+        circuit_breaker: dict[str, float] | None = None,
     ) -> Callable[[Callable[..., Any]], TaskWrapper]: ...
 
     def task(
@@ -215,6 +218,8 @@ class Queue:
         dont_retry_on: Iterable[type[BaseException]] | None = None,
         soft_timeout: float | None = None,
         middleware: Iterable[TaskMiddleware] | None = None,
+        rate_limit: str | None = None,
+        circuit_breaker: dict[str, float] | None = None,
     ) -> TaskWrapper | Callable[[Callable[..., Any]], TaskWrapper]:
         """Register a function as a task; use as ``@queue.task`` or ``@queue.task(...)``.
 
@@ -227,6 +232,12 @@ class Queue:
         apply, a late result is ignored) and :class:`TaskTimeoutError` is raised in the
         task's thread at its next Python instruction; a task blocked in a C call (e.g.
         ``time.sleep``) is interrupted only when that call returns.
+
+        ``rate_limit`` (``"100/m"``; ``N/s``, ``N/m`` or ``N/h``) spaces the task's starts
+        evenly, at most N per period across every worker; ``circuit_breaker``
+        (``{"threshold": 5, "window": 60, "cooldown": 300}``, seconds) stops running the
+        task for ``cooldown`` after ``threshold`` failures within ``window``. Jobs they hold
+        back wait as pending jobs, spending no retry (see ``docs/limits.md``).
         """
         if callable(name):  # used bare: @queue.task
             return self.task(
@@ -240,6 +251,8 @@ class Queue:
                 dont_retry_on,
                 soft_timeout,
                 middleware,
+                rate_limit,
+                circuit_breaker,
             )(name)
         retry = exception_types("retry_on", retry_on)
         dont_retry = exception_types("dont_retry_on", dont_retry_on)
@@ -259,6 +272,8 @@ class Queue:
                 retry_on=retry,
                 dont_retry_on=dont_retry,
                 middleware=task_middleware,
+                rate_limit=rate_limit,
+                circuit_breaker=circuit_breaker,
             )
             validate_config(config)
             self._register(config, fn)
@@ -585,6 +600,16 @@ class Queue:
     async def aworkers(self) -> list[dict[str, Any]]:
         """:meth:`workers` without blocking the event loop."""
         return await self._in_executor(self.workers)
+
+    def circuit_breakers(self) -> list[dict[str, Any]]:
+        """The circuit breakers, by task name: dicts ``{task_name, state ("closed", "open"
+        or "half_open"), failure_count, last_failure_at, opened_at (ms or None), threshold,
+        window_ms, cooldown_ms}``; shared by every worker through the database."""
+        return limits.circuit_breakers(self)
+
+    async def acircuit_breakers(self) -> list[dict[str, Any]]:
+        """:meth:`circuit_breakers` without blocking the event loop."""
+        return await self._in_executor(self.circuit_breakers)
 
     # -- running a worker --------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from taskito import limits
 from taskito.context import current_job
 from taskito.errors import QueueError, TaskCancelledError, TaskTimeoutError
 from taskito.middleware import TaskMiddleware
@@ -36,6 +37,8 @@ class TaskConfig:
     retry_on: ExceptionTypes = ()
     dont_retry_on: ExceptionTypes = ()
     middleware: tuple[TaskMiddleware, ...] = field(default=())
+    rate_limit: str | None = None
+    circuit_breaker: dict[str, float] | None = None
 
 
 def is_retryable(
@@ -98,6 +101,7 @@ def validate_config(config: TaskConfig) -> None:
     _check_number(
         f"task '{config.name}': soft_timeout", config.soft_timeout, minimum=0, strict=True
     )
+    limits.check(config)
     for mw in config.middleware:
         if not isinstance(mw, TaskMiddleware):
             raise QueueError(

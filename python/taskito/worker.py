@@ -29,6 +29,7 @@ from taskito._native import (
 )
 from taskito.context import current_job
 from taskito.errors import TaskCancelledError, TaskTimeoutError
+from taskito.limits import worker_limits
 from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
 from taskito.task import is_retryable
@@ -309,6 +310,7 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
         max_crashes=queue._max_crashes,
         interrupt=runner.interrupt,
         prefetch=queue._prefetch,
+        limits=worker_limits(queue),
     )
     announced = False
     signals_seen = 0

@@ -551,9 +551,12 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
         f"WHERE table_schema = {literal(pg_backend.schema)} ORDER BY 1"
     )
     assert [row[0] for row in rows] == [
+        "circuit_breakers",
         "dead_letters",
         "job_errors",
         "jobs",
+        "rate_limits",
+        "rate_reservations",
         "replay_history",
         "taskito_migrations",
         "workers",

@@ -4,6 +4,7 @@
 mod clock;
 mod error;
 mod job;
+mod limits;
 mod outcome;
 mod records;
 mod retry;
@@ -15,6 +16,7 @@ pub mod conformance;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
+pub use limits::{Admission, Breaker, BreakerConfig, BreakerState, RateLimit, TRIAL_WAIT_MS};
 pub use outcome::{FinishReport, Outcome};
 pub use records::{
     ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, QueueDepth, ReplayRecord, RescueReport,

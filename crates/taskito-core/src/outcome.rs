@@ -33,6 +33,13 @@ pub enum Outcome {
     /// The attempt did not run to its end (shutdown): back to `pending` at once,
     /// no retry spent.
     Release { job_id: String, attempt: i32 },
+    /// The attempt was not started (a rate limit or an open circuit breaker):
+    /// back to `pending`, runnable at `run_at`; no retry spent, no crash counted.
+    Delay {
+        job_id: String,
+        attempt: i32,
+        run_at: i64,
+    },
 }
 
 impl Outcome {
@@ -43,7 +50,8 @@ impl Outcome {
             | Outcome::Retry { job_id, .. }
             | Outcome::Dead { job_id, .. }
             | Outcome::Cancelled { job_id, .. }
-            | Outcome::Release { job_id, .. } => job_id,
+            | Outcome::Release { job_id, .. }
+            | Outcome::Delay { job_id, .. } => job_id,
         }
     }
 }

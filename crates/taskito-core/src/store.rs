@@ -1,6 +1,6 @@
 use crate::{
-    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
+    Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
+    JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -115,4 +115,47 @@ pub trait Store: Send + Sync {
     /// are left out. Reads only the indexes of live jobs, so finished rows do
     /// not make it slower.
     fn queue_depths(&self) -> Result<Vec<QueueDepth>>;
+    // --- rate limits and circuit breakers ---
+
+    /// Takes a start slot of the rate limit `key` for job `job_id`: slots are
+    /// `interval_ms` apart, shared by every store on the database. If the job
+    /// holds a slot reserved by an earlier call and that slot has come, the
+    /// reservation is used up and the job may run; if it has not come yet, the
+    /// job is told to wait for it. Otherwise the next free slot
+    /// (`max(next, now)`) is taken: the job runs if it is `now`, or else the slot
+    /// is reserved for the job and it is told to wait for it. So jobs waiting for
+    /// a limit come back one slot apart, not all at once. One transaction.
+    fn rate_acquire(
+        &self,
+        key: &str,
+        job_id: &str,
+        interval_ms: i64,
+        now: i64,
+    ) -> Result<Admission>;
+
+    /// Whether job `job_id` of `task` may start at `now` under its circuit
+    /// breaker (see [`Breaker::admit`]); a closed or unknown breaker is only
+    /// read. Records `config` as the breaker's settings when it writes.
+    fn breaker_admit(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        now: i64,
+    ) -> Result<Admission>;
+
+    /// Records how an attempt of `job_id` of `task` ended (see
+    /// [`Breaker::record`]), creating the breaker at its first failure. A success
+    /// that changes nothing writes nothing.
+    fn breaker_record(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        failed: bool,
+        now: i64,
+    ) -> Result<()>;
+
+    /// Every stored circuit breaker, by task name.
+    fn breaker_list(&self) -> Result<Vec<Breaker>>;
 }

@@ -1,3 +1,7 @@
+use std::collections::HashMap;
+
+use crate::TaskLimits;
+
 /// How one worker process runs. Durations in milliseconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerConfig {
@@ -31,6 +35,9 @@ pub struct WorkerConfig {
     /// before the worker stops with that error. An unusable database (read-only,
     /// removed, damaged) stops it at once.
     pub give_up_after_ms: u64,
+    /// Rate limits and circuit breakers, by task name (tasks not named have
+    /// none and pay nothing for them).
+    pub limits: HashMap<String, TaskLimits>,
 }
 
 impl WorkerConfig {
@@ -50,6 +57,7 @@ impl WorkerConfig {
             max_commit_batch: 512,
             max_crashes: 3,
             give_up_after_ms: 30_000,
+            limits: HashMap::new(),
         }
     }
 

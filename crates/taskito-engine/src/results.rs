@@ -39,6 +39,8 @@ pub(crate) enum Finished {
     Ran(AttemptInfo, ExecResult),
     /// Not run (shutdown): give the job back without spending anything.
     Released(AttemptInfo),
+    /// Not started (rate limit, open circuit breaker): pending again at this time.
+    Delayed(AttemptInfo, i64),
     /// Write what is queued, then stop.
     Stop,
 }
@@ -99,6 +101,11 @@ pub(crate) fn run(
                 Finished::Released(info) => batch.push(Outcome::Release {
                     job_id: info.job_id,
                     attempt: info.attempt,
+                }),
+                Finished::Delayed(info, run_at) => batch.push(Outcome::Delay {
+                    job_id: info.job_id,
+                    attempt: info.attempt,
+                    run_at,
                 }),
                 Finished::Ran(info, result) => {
                     batch.push(decide_outcome(

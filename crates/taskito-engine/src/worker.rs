@@ -6,6 +6,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use taskito_core::{Clock, Error, Job, Result, Store, WorkerInfo};
 
 use crate::heartbeat::Beat;
+use crate::limits::Gate;
 use crate::pool;
 use crate::results::{AttemptInfo, Finished};
 use crate::running::Running;
@@ -231,7 +232,15 @@ fn spawn_threads(
     let (stop_watchdog, watchdog_rx) = bounded::<()>(0);
     let watchdog_stop = watchdog_rx.clone();
     // Worker threads are detached: one stuck in a task must not block the stop.
-    pool::spawn(config.threads, &jobs_rx, &results_tx, executor, shared)?;
+    let gate = Gate::new(store, clock, &config.limits);
+    pool::spawn(
+        config.threads,
+        &jobs_rx,
+        &results_tx,
+        executor,
+        shared,
+        gate.as_ref(),
+    )?;
     let handler = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
         let max = config.max_commit_batch;

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use taskito_core::{
-    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
+    JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store,
+    WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -134,6 +135,39 @@ impl<S: Store> Store for Counting<S> {
     }
     fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
         self.inner.queue_depths()
+    }
+
+    // --- rate limits and circuit breakers ---
+    fn rate_acquire(
+        &self,
+        key: &str,
+        job_id: &str,
+        interval_ms: i64,
+        now: i64,
+    ) -> Result<Admission> {
+        self.inner.rate_acquire(key, job_id, interval_ms, now)
+    }
+    fn breaker_admit(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        now: i64,
+    ) -> Result<Admission> {
+        self.inner.breaker_admit(task, config, job_id, now)
+    }
+    fn breaker_record(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        failed: bool,
+        now: i64,
+    ) -> Result<()> {
+        self.inner.breaker_record(task, config, job_id, failed, now)
+    }
+    fn breaker_list(&self) -> Result<Vec<Breaker>> {
+        self.inner.breaker_list()
     }
 }
 

@@ -11,6 +11,7 @@ const RETRY: &str = include_str!("../queries/finish_retry.sql");
 const DEAD: &str = include_str!("../queries/finish_dead.sql");
 const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");
 const RELEASE: &str = include_str!("../queries/finish_release.sql");
+const DELAY: &str = include_str!("../queries/finish_delay.sql");
 
 /// Runs inside the caller's write transaction (one per batch: group commit).
 /// Each statement matches only a `running` row with the same attempt; a row
@@ -70,6 +71,11 @@ pub(crate) fn finish_many(
                 error,
             } => tx.execute(CANCELLED, &[job_id, attempt, error, &now])? == 1,
             Outcome::Release { job_id, attempt } => release(tx, job_id, *attempt)?,
+            Outcome::Delay {
+                job_id,
+                attempt,
+                run_at,
+            } => tx.execute(DELAY, &[job_id, attempt, run_at])? == 1,
         };
         if applied {
             report.applied += 1;

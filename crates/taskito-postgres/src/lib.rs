@@ -17,6 +17,7 @@ mod errors;
 mod finish;
 mod insert;
 mod jobs;
+mod limits;
 mod listener;
 mod migrations;
 mod notifier;

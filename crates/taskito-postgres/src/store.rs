@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taskito_core::{
-    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, FinishReport, Job,
+    JobErrorRecord, JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport, Result,
+    Stats, Store, WorkerInfo,
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
@@ -18,7 +19,7 @@ use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
-use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
+use crate::{claim, dead, finish, insert, jobs, limits, migrations, replay, rescue, workers};
 use crate::{PostgresOptions, ServerClock};
 
 /// Longest wait for one connection attempt (shorter when the reconnect budget
@@ -368,6 +369,55 @@ impl Store for PostgresStore {
 
     fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
         self.read(jobs::queue_depths)
+    }
+
+    // --- rate limits and circuit breakers ---
+
+    fn rate_acquire(
+        &self,
+        key: &str,
+        job_id: &str,
+        interval_ms: i64,
+        now: i64,
+    ) -> Result<Admission> {
+        self.write(|tx, _| limits::rate_acquire(tx, key, job_id, interval_ms, now))
+    }
+
+    fn breaker_admit(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        now: i64,
+    ) -> Result<Admission> {
+        // A closed (or never failed) breaker, the common case, is only read.
+        let current = self.read(|c| limits::breaker_get(c, task))?;
+        if current.is_none_or(|b| b.state == BreakerState::Closed) {
+            return Ok(Admission::Run);
+        }
+        self.write(|tx, _| limits::breaker_admit(tx, task, config, job_id, now))
+    }
+
+    fn breaker_record(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        failed: bool,
+        now: i64,
+    ) -> Result<()> {
+        if !failed {
+            // A success changes only a half-open breaker.
+            let current = self.read(|c| limits::breaker_get(c, task))?;
+            if current.is_none_or(|b| b.state != BreakerState::HalfOpen) {
+                return Ok(());
+            }
+        }
+        self.write(|tx, _| limits::breaker_record(tx, task, config, job_id, failed, now))
+    }
+
+    fn breaker_list(&self) -> Result<Vec<Breaker>> {
+        self.read(limits::breaker_list)
     }
 }
 

@@ -5,6 +5,7 @@
 mod backend;
 mod errors;
 mod executor;
+mod limits;
 mod queue;
 mod record;
 mod worker;

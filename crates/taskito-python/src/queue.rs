@@ -11,6 +11,7 @@ use taskito_engine::{
 use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
+use crate::limits::{breaker_dict, task_limits, TaskLimitsArg};
 use crate::record::{
     dead_dict, depth_dict, dict_list, error_dict, replay_dict, stats_dict, worker_dict, JobRecord,
 };
@@ -331,7 +332,7 @@ impl NativeQueue {
     }
 
     #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000,
-        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None))]
+        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None, limits = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python call
     fn start_worker(
         &self,
@@ -345,6 +346,7 @@ impl NativeQueue {
         max_crashes: i32,
         interrupt: Option<Py<PyAny>>,
         prefetch: Option<usize>,
+        limits: Option<Vec<TaskLimitsArg>>,
     ) -> PyResult<NativeWorker> {
         if queues.is_empty() {
             return Err(raise(
@@ -362,6 +364,7 @@ impl NativeQueue {
         if let Some(prefetch) = prefetch {
             config.prefetch = prefetch;
         }
+        config.limits = task_limits(limits.unwrap_or_default());
         let shutdown = self.control().for_new_worker();
         let executor = Arc::new(PyExecutor { run_job, interrupt });
         let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
@@ -409,5 +412,11 @@ impl NativeQueue {
     fn request_shutdown(&self) {
         self.control().request();
         self.wake.notify();
+    }
+
+    /// The stored circuit breakers (those that saw a failure), by task name.
+    fn circuit_breakers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = py.detach(|| self.store.breaker_list()).py()?;
+        dict_list(py, &rows, breaker_dict)
     }
 }

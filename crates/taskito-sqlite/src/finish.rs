@@ -11,6 +11,7 @@ const RETRY: &str = include_str!("../queries/finish_retry.sql");
 const DEAD: &str = include_str!("../queries/finish_dead.sql");
 const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");
 const RELEASE: &str = include_str!("../queries/finish_release.sql");
+const DELAY: &str = include_str!("../queries/finish_delay.sql");
 const RECORD_ERROR: &str =
     "INSERT INTO job_errors (job_id, attempt, error, failed_at) VALUES (?1, ?2, ?3, ?4)";
 const COPY_TO_DEAD_LETTERS: &str = include_str!("../queries/dead_letter_copy.sql");
@@ -71,6 +72,15 @@ pub(crate) fn finish_many(
                 applied
             }
             Outcome::Release { job_id, attempt } => release(conn, job_id, *attempt)?,
+            Outcome::Delay {
+                job_id,
+                attempt,
+                run_at,
+            } => {
+                conn.prepare_cached(DELAY)?
+                    .execute(params![job_id, attempt, run_at])?
+                    == 1
+            }
         };
         if applied {
             report.applied += 1;

@@ -14,6 +14,7 @@ mod errors;
 mod file_identity;
 mod finish;
 mod jobs;
+mod limits;
 mod migrations;
 mod options;
 mod pool;

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
-    ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Error, FinishReport,
+    Job, JobErrorRecord, JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport,
+    Result, Stats, Store, WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
@@ -17,7 +18,7 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
+    claim, dead, errors, finish, jobs, limits, migrations, replay, rescue, workers, SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -255,5 +256,54 @@ impl Store for SqliteStore {
 
     fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
         self.read(jobs::queue_depths)
+    }
+
+    // --- rate limits and circuit breakers ---
+
+    fn rate_acquire(
+        &self,
+        key: &str,
+        job_id: &str,
+        interval_ms: i64,
+        now: i64,
+    ) -> Result<Admission> {
+        self.write(|tx| limits::rate_acquire(tx, key, job_id, interval_ms, now))
+    }
+
+    fn breaker_admit(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        now: i64,
+    ) -> Result<Admission> {
+        // A closed (or never failed) breaker, the common case, is only read.
+        let current = self.read(|c| limits::breaker_get(c, task))?;
+        if current.is_none_or(|b| b.state == BreakerState::Closed) {
+            return Ok(Admission::Run);
+        }
+        self.write(|tx| limits::breaker_admit(tx, task, config, job_id, now))
+    }
+
+    fn breaker_record(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        failed: bool,
+        now: i64,
+    ) -> Result<()> {
+        if !failed {
+            // A success changes only a half-open breaker.
+            let current = self.read(|c| limits::breaker_get(c, task))?;
+            if current.is_none_or(|b| b.state != BreakerState::HalfOpen) {
+                return Ok(());
+            }
+        }
+        self.write(|tx| limits::breaker_record(tx, task, config, job_id, failed, now))
+    }
+
+    fn breaker_list(&self) -> Result<Vec<Breaker>> {
+        self.read(limits::breaker_list)
     }
 }

@@ -14,6 +14,7 @@ mod dead_letters;
 mod fixtures;
 mod jobs;
 mod leases;
+mod limits;
 mod outcomes;
 mod quarantine;
 mod replay;
@@ -25,6 +26,7 @@ pub use controls::*;
 pub use dead_letters::*;
 pub use jobs::*;
 pub use leases::*;
+pub use limits::*;
 pub use outcomes::*;
 pub use quarantine::*;
 pub use replay::*;
@@ -96,11 +98,13 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
-                queue_depths_count_live_jobs_per_queue,
+                breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, delay_outcome_reschedules_without_spending, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
                 two_stores_never_claim_the_same_job,
+                rate_slots_are_shared_between_stores,
+                breaker_state_is_shared_between_stores,
             ]
         }
     };
