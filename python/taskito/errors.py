@@ -76,6 +76,10 @@ class RateLimitExceededError(TaskitoError):
     """A task's rate limit is exhausted."""
 
 
+class DependencyError(TaskitoError, RuntimeError):
+    """A job names a dependency that is unknown or already dead, failed or cancelled."""
+
+
 __all__ = [
     "CircuitBreakerOpenError",
     "JobFailedError",
@@ -93,4 +97,5 @@ __all__ = [
     "TaskCancelledError",
     "TaskTimeoutError",
     "TaskitoError",
+    "DependencyError",
 ]

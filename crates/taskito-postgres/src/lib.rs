@@ -28,6 +28,7 @@ mod rows;
 mod server_clock;
 mod store;
 mod workers;
+mod dependencies;
 
 pub use options::PostgresOptions;
 pub use server_clock::ServerClock;

@@ -18,7 +18,9 @@ use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
-use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
+use crate::{
+    claim, dead, dependencies, finish, insert, jobs, migrations, replay, rescue, workers,
+};
 use crate::{PostgresOptions, ServerClock};
 
 /// Longest wait for one connection attempt (shorter when the reconnect budget
@@ -279,7 +281,13 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let token = claim::token();
-        self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior))
+        let mut parents = Vec::new();
+        let claimed =
+            self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior, &mut parents))?;
+        if !parents.is_empty() {
+            self.write(|tx, _| dependencies::cascade_expired(tx, &parents, req.now))?;
+        }
+        Ok(claimed)
     }
 
     fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
@@ -357,6 +365,20 @@ impl Store for PostgresStore {
 
     fn change_marker(&self) -> Result<u64> {
         Ok(self.listener.marker())
+    }
+
+    // --- dependencies ---
+
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
+        self.write(|tx, prior| dependencies::insert_dependent(tx, job, depends_on, prior))
+    }
+
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependencies(c, id))
+    }
+
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependents(c, id))
     }
 }
 

@@ -23,6 +23,7 @@ mod rescue;
 mod rows;
 mod store;
 mod workers;
+mod dependencies;
 
 pub use options::SqliteOptions;
 pub use store::SqliteStore;

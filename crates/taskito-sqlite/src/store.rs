@@ -17,7 +17,7 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
+    claim, dead, dependencies, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -251,5 +251,19 @@ impl Store for SqliteStore {
             // data_version is a small positive counter.
             Ok(u64::try_from(version).unwrap_or_default())
         })
+    }
+
+    // --- dependencies ---
+
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
+        self.write(|tx| dependencies::insert_dependent(tx, job, depends_on))
+    }
+
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependencies(c, id))
+    }
+
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependents(c, id))
     }
 }

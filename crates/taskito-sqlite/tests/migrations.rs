@@ -47,7 +47,7 @@ fn a_version_1_database_is_upgraded_in_place() {
 
     let store = SqliteStore::open(&path, SqliteOptions::default()).expect("open v1 file");
     let conn = Connection::open(&path).expect("raw");
-    assert_eq!(user_version(&conn), 2);
+    assert_eq!(user_version(&conn), 3);
     assert!(has_object(&conn, "table", "replay_history"));
     assert!(has_object(&conn, "index", "replay_history_original"));
     assert!(has_object(&conn, "index", "jobs_result_expiry"));
@@ -85,5 +85,5 @@ fn a_version_1_database_is_upgraded_in_place() {
 
     drop(store);
     SqliteStore::open(&path, SqliteOptions::default()).expect("reopen at version 2");
-    assert_eq!(user_version(&conn), 2, "each step runs once");
+    assert_eq!(user_version(&conn), 3, "each step runs once");
 }

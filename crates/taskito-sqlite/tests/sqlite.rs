@@ -62,7 +62,7 @@ fn missing_parent_directories_are_created_and_defaults_are_sane() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod outcomes;
 mod quarantine;
 mod replay;
 mod workers;
+mod dependencies;
 
 pub use claims::*;
 pub use concurrency::*;
@@ -29,6 +30,7 @@ pub use outcomes::*;
 pub use quarantine::*;
 pub use replay::*;
 pub use workers::*;
+pub use dependencies::*;
 
 use crate::Store;
 
@@ -96,6 +98,11 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
+                dependent_waits_for_every_dependency,
+                batch_completion_releases_and_complete_dependencies_do_not_block,
+                impossible_dependencies_are_refused,
+                death_cascades_through_the_graph,
+                cancel_and_expiry_cascade,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
