@@ -19,9 +19,11 @@ from __future__ import annotations
 # The package and the extension are built together from one version (Cargo's);
 # reading it from the extension spares importing importlib.metadata at start-up.
 from taskito._native import __version__
+from taskito.canvas import Signature, chain, chord, chunks, group, starmap
 from taskito.context import current_job
 from taskito.errors import (
     CircuitBreakerOpenError,
+    DependencyError,
     JobFailedError,
     JobNotFoundError,
     MaxRetriesExceededError,
@@ -47,6 +49,7 @@ from taskito.task import TaskWrapper
 __all__ = [
     "CircuitBreakerOpenError",
     "CloudpickleSerializer",
+    "DependencyError",
     "JobFailedError",
     "JobNotFoundError",
     "JobResult",
@@ -58,6 +61,7 @@ __all__ = [
     "ResultTimeoutError",
     "SerializationError",
     "Serializer",
+    "Signature",
     "SoftTimeoutError",
     "StorageBusyError",
     "StorageError",
@@ -69,5 +73,10 @@ __all__ = [
     "TaskWrapper",
     "TaskitoError",
     "__version__",
+    "chain",
+    "chord",
+    "chunks",
     "current_job",
+    "group",
+    "starmap",
 ]

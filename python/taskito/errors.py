@@ -82,6 +82,7 @@ class DependencyError(TaskitoError, RuntimeError):
 
 __all__ = [
     "CircuitBreakerOpenError",
+    "DependencyError",
     "JobFailedError",
     "JobNotFoundError",
     "MaxRetriesExceededError",
@@ -97,5 +98,4 @@ __all__ = [
     "TaskCancelledError",
     "TaskTimeoutError",
     "TaskitoError",
-    "DependencyError",
 ]

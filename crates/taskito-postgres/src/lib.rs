@@ -12,6 +12,7 @@ mod blocking;
 mod claim;
 mod connection;
 mod dead;
+mod dependencies;
 mod errors;
 mod finish;
 mod insert;
@@ -28,7 +29,6 @@ mod rows;
 mod server_clock;
 mod store;
 mod workers;
-mod dependencies;
 
 pub use options::PostgresOptions;
 pub use server_clock::ServerClock;

@@ -18,9 +18,7 @@ use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
-use crate::{
-    claim, dead, dependencies, finish, insert, jobs, migrations, replay, rescue, workers,
-};
+use crate::{claim, dead, dependencies, finish, insert, jobs, migrations, replay, rescue, workers};
 use crate::{PostgresOptions, ServerClock};
 
 /// Longest wait for one connection attempt (shorter when the reconnect budget

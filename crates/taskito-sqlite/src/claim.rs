@@ -22,7 +22,9 @@ const CLAIM: &str = include_str!("../queries/job_claim.sql");
 pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>> {
     let expired = conn
         .prepare_cached(EXPIRE)?
-        .query_map([req.now], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .query_map([req.now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (id, dependents) in expired {
         if dependents > 0 {

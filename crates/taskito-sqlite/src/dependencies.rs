@@ -73,8 +73,11 @@ pub(crate) fn insert_dependent(
     }
     for (position, dep) in unique.iter().enumerate() {
         conn.prepare_cached(ADD)?.query_row([dep], |_| Ok(()))?;
-        conn.prepare_cached(EDGE)?
-            .execute(params![id, dep, i64::try_from(position).unwrap_or(i64::MAX)])?;
+        conn.prepare_cached(EDGE)?.execute(params![
+            id,
+            dep,
+            i64::try_from(position).unwrap_or(i64::MAX)
+        ])?;
     }
     if waiting > 0 {
         conn.prepare_cached(WAIT)?.execute(params![id, waiting])?;

@@ -10,6 +10,7 @@ mod busy;
 mod claim;
 mod connection;
 mod dead;
+mod dependencies;
 mod errors;
 mod file_identity;
 mod finish;
@@ -23,7 +24,6 @@ mod rescue;
 mod rows;
 mod store;
 mod workers;
-mod dependencies;
 
 pub use options::SqliteOptions;
 pub use store::SqliteStore;

@@ -17,7 +17,8 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, dependencies, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
+    claim, dead, dependencies, errors, finish, jobs, migrations, replay, rescue, workers,
+    SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the

@@ -28,16 +28,31 @@ pub fn dependent_waits_for_every_dependency(store: &dyn Store) {
     let b = insert_one(store, new_job("deps", "b"));
     let c = after(store, new_job("next", "c"), &[&b, &a, &b]);
     assert_eq!(status(store, &c), JobState::Pending);
-    assert!(claim(store, "w", &["next"], 10, T0 + 1).is_empty(), "c waits");
-    assert_eq!(store.job_dependencies(&c).expect("deps"), vec![b.clone(), a.clone()]);
-    assert_eq!(store.job_dependents(&a).expect("dependents"), vec![c.clone()]);
+    assert!(
+        claim(store, "w", &["next"], 10, T0 + 1).is_empty(),
+        "c waits"
+    );
+    assert_eq!(
+        store.job_dependencies(&c).expect("deps"),
+        vec![b.clone(), a.clone()]
+    );
+    assert_eq!(
+        store.job_dependents(&a).expect("dependents"),
+        vec![c.clone()]
+    );
     assert!(store.job_dependencies(&a).expect("deps").is_empty());
-    assert!(store.job_dependents("no-such-job").expect("deps").is_empty());
+    assert!(store
+        .job_dependents("no-such-job")
+        .expect("deps")
+        .is_empty());
 
     let first = claim(store, "w", &["deps"], 10, T0 + 1);
     assert_eq!(first.len(), 2);
     assert_eq!(finish(store, &[complete(&first[0])], T0 + 2), (1, 0));
-    assert!(claim(store, "w", &["next"], 10, T0 + 3).is_empty(), "c waits for one more");
+    assert!(
+        claim(store, "w", &["next"], 10, T0 + 3).is_empty(),
+        "c waits for one more"
+    );
     assert_eq!(finish(store, &[complete(&first[1])], T0 + 4), (1, 0));
     let ready = claim(store, "w", &["next"], 10, T0 + 5);
     assert_eq!(ids(&ready), vec![c], "released by the last completion");
@@ -66,7 +81,10 @@ pub fn impossible_dependencies_are_refused(store: &dyn Store) {
     let err = store
         .job_insert_dependent(&gone, &[missing])
         .expect_err("unknown dependency");
-    assert!(matches!(&err, Error::Dependency(m) if m.contains("no-such-job")), "{err}");
+    assert!(
+        matches!(&err, Error::Dependency(m) if m.contains("no-such-job")),
+        "{err}"
+    );
     assert_eq!(store.job_get(&gone.id).expect("job_get"), None);
 
     let cancelled = insert_one(store, new_job("deps", "a"));
@@ -80,7 +98,10 @@ pub fn impossible_dependencies_are_refused(store: &dyn Store) {
         let err = store
             .job_insert_dependent(&refused, &[ok.clone(), bad.clone()])
             .expect_err("ended dependency");
-        assert!(matches!(&err, Error::Dependency(m) if m.contains(bad.as_str())), "{err}");
+        assert!(
+            matches!(&err, Error::Dependency(m) if m.contains(bad.as_str())),
+            "{err}"
+        );
         assert_eq!(store.job_get(&refused.id).expect("job_get"), None);
     }
     assert!(store.job_dependents(&ok).expect("dependents").is_empty());
@@ -116,7 +137,10 @@ pub fn cancel_and_expiry_cascade(store: &dyn Store) {
     assert!(store.job_cancel(&a, T0).expect("cancel"));
     assert_eq!(status(store, &b), JobState::Cancelled);
     assert_eq!(status(store, &c), JobState::Cancelled);
-    assert!(!store.job_cancel(&b, T0).expect("cancel"), "already cancelled");
+    assert!(
+        !store.job_cancel(&b, T0).expect("cancel"),
+        "already cancelled"
+    );
 
     let r = insert_one(store, new_job("run", "r"));
     let after_r = after(store, new_job("next", "d"), &[&r]);

@@ -11,6 +11,7 @@ mod claims;
 mod concurrency;
 mod controls;
 mod dead_letters;
+mod dependencies;
 mod fixtures;
 mod jobs;
 mod leases;
@@ -18,19 +19,18 @@ mod outcomes;
 mod quarantine;
 mod replay;
 mod workers;
-mod dependencies;
 
 pub use claims::*;
 pub use concurrency::*;
 pub use controls::*;
 pub use dead_letters::*;
+pub use dependencies::*;
 pub use jobs::*;
 pub use leases::*;
 pub use outcomes::*;
 pub use quarantine::*;
 pub use replay::*;
 pub use workers::*;
-pub use dependencies::*;
 
 use crate::Store;
 
