@@ -3,7 +3,12 @@
 -- whole group commit). Each applies only while its job is running with that
 -- attempt; the one row returned counts how many applied. Completed jobs that
 -- have dependents release them in the same statement (`released`: an empty
--- array, and so no work, when none has).
+-- array, and so no work, when none has; the arrays keep the lookups on the
+-- indexes of job_dependencies, however many edges it holds). The row also
+-- says how many edges the completed jobs have (their `dependents`) and how
+-- many this statement saw: a dependent whose insert committed while this
+-- statement waited for its dependency's row is not in the statement's
+-- snapshot; the caller then recounts (queries/dependency_recount.sql).
 WITH finished AS (
     UPDATE jobs AS j
     SET status = 'complete',
@@ -14,19 +19,23 @@ WITH finished AS (
     FROM unnest($1::text[], $2::int4[], $3::bytea[]) AS done (id, attempt, result)
     WHERE j.id = done.id AND j.attempt = done.attempt AND j.status = 'running'
     RETURNING j.id, j.dependents
-), parents AS (
-    SELECT ARRAY(SELECT id FROM finished WHERE dependents > 0) AS ids
 ), released AS (
     UPDATE jobs AS w
     SET waiting_on = w.waiting_on - (
-        SELECT count(*)::int FROM job_dependencies AS d, parents
-        WHERE d.job_id = w.id AND d.depends_on = ANY(parents.ids)
+        SELECT count(*)::int FROM job_dependencies AS d
+        WHERE d.job_id = w.id
+          AND d.depends_on = ANY(ARRAY(SELECT id FROM finished WHERE dependents > 0))
     )
     WHERE w.id = ANY(ARRAY(
-        SELECT d.job_id FROM job_dependencies AS d, parents
-        WHERE d.depends_on = ANY(parents.ids)
+        SELECT job_id FROM job_dependencies
+        WHERE depends_on = ANY(ARRAY(SELECT id FROM finished WHERE dependents > 0))
     ))
       AND w.status = 'pending'
       AND w.waiting_on > 0
 )
-SELECT count(*) FROM finished
+SELECT count(*),
+       coalesce(sum(dependents), 0)::int8,
+       (SELECT count(*) FROM job_dependencies
+        WHERE depends_on = ANY(ARRAY(SELECT id FROM finished WHERE dependents > 0))),
+       ARRAY(SELECT id FROM finished WHERE dependents > 0)
+FROM finished

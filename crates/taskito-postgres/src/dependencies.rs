@@ -3,13 +3,14 @@
 
 use taskito_core::{Error, NewJob};
 
-use crate::connection::{Conn, Tx, TxError, TxResult};
+use crate::connection::{Conn, Session, Tx, TxError, TxResult};
 use crate::insert;
 use crate::pool::Prior;
 
 const LOCK: &str = include_str!("../queries/dependency_lock.sql");
 const ADD: &str = include_str!("../queries/dependency_add.sql");
 const RELEASE: &str = include_str!("../queries/dependency_release.sql");
+const RECOUNT: &str = include_str!("../queries/dependency_recount.sql");
 const CASCADE: &str = include_str!("../queries/dependency_cascade.sql");
 const LIST: &str = include_str!("../queries/dependency_list.sql");
 const DEPENDENTS: &str = include_str!("../queries/dependent_list.sql");
@@ -88,6 +89,12 @@ fn refuse(message: String) -> TxError {
 /// `ids` just completed and have dependents: each waits for them no more.
 pub(crate) fn release(tx: &mut Tx<'_>, ids: &[&str]) -> TxResult<()> {
     tx.execute(RELEASE, &[&ids])?;
+    Ok(())
+}
+
+/// Sets `waiting_on` of the pending dependents of `ids` from their edges.
+pub(crate) fn recount(session: &mut Session<'_>, ids: &[String]) -> TxResult<()> {
+    session.execute(RECOUNT, &[&ids])?;
     Ok(())
 }
 

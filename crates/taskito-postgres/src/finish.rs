@@ -7,7 +7,7 @@ use crate::connection::{Conn, Session, Tx, TxResult};
 use crate::dependencies::{self, Ended};
 
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
-const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
+pub(crate) const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
 const RETRY: &str = include_str!("../queries/finish_retry.sql");
 const DEAD: &str = include_str!("../queries/finish_dead.sql");
 const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");
@@ -150,10 +150,17 @@ fn complete_many(session: &mut Session<'_>, completes: &[&Outcome], now: i64) ->
             results.push(result.as_deref());
         }
     }
-    let applied: i64 = match session.query_opt(COMPLETE_MANY, &[&ids, &attempts, &results, &now])? {
-        Some(row) => row.try_get(0)?,
-        None => 0,
+    let Some(row) = session.query_opt(COMPLETE_MANY, &[&ids, &attempts, &results, &now])? else {
+        return Ok(0);
     };
+    let applied: i64 = row.try_get(0)?;
+    let (edges, seen): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+    if edges != seen {
+        // Dependents inserted while this statement waited for their
+        // dependency's row: outside its snapshot, so recounted now.
+        let parents: Vec<String> = row.try_get(3)?;
+        dependencies::recount(session, &parents)?;
+    }
     Ok(usize::try_from(applied).unwrap_or(usize::MAX))
 }
 

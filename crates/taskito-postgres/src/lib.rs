@@ -32,4 +32,4 @@ mod workers;
 
 pub use options::PostgresOptions;
 pub use server_clock::ServerClock;
-pub use store::{PostgresStore, CLAIM_SQL, PLANNER_SETTINGS};
+pub use store::{PostgresStore, CLAIM_SQL, COMPLETE_MANY_SQL, PLANNER_SETTINGS};

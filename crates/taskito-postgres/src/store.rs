@@ -389,3 +389,8 @@ pub const CLAIM_SQL: &str = claim::CLAIM;
 /// for tests that check plans with `EXPLAIN`.
 #[doc(hidden)]
 pub const PLANNER_SETTINGS: &str = crate::connection::PLANNER_SETTINGS;
+
+/// Not part of the public API: the statement that completes a batch of jobs
+/// (and releases their dependents), for tests that check its plan.
+#[doc(hidden)]
+pub const COMPLETE_MANY_SQL: &str = finish::COMPLETE_MANY;

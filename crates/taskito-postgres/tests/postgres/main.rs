@@ -7,6 +7,7 @@
 mod support;
 
 mod claims;
+mod dependencies;
 mod notify;
 mod outages;
 mod startup;
@@ -235,6 +236,16 @@ fn main() {
         (
             "read_only_connections_report_read_only",
             startup::read_only_connections_report_read_only,
+            false,
+        ),
+        (
+            "completion_releases_dependents_through_indexes_only",
+            dependencies::completion_releases_dependents_through_indexes_only,
+            false,
+        ),
+        (
+            "dependents_inserted_while_their_dependency_completes_are_released",
+            dependencies::dependents_inserted_while_their_dependency_completes_are_released,
             false,
         ),
         (
