@@ -552,6 +552,7 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
     )
     assert [row[0] for row in rows] == [
         "dead_letters",
+        "job_dependencies",
         "job_errors",
         "jobs",
         "replay_history",

@@ -16,11 +16,17 @@ def test_all_exports_the_public_surface_and_no_stubs_of_later_features() -> None
         "JsonSerializer",
         "__version__",
         *errors.__all__,
+        "Signature",
+        "chain",
+        "chord",
+        "chunks",
+        "group",
+        "starmap",
     }
     assert set(taskito.__all__) == expected
     for name in taskito.__all__:
         assert hasattr(taskito, name), name
-    for later in ("chain", "group", "chord", "TestMode", "Signature"):
+    for later in ("TestMode",):
         assert not hasattr(taskito, later)
 
 
@@ -34,3 +40,4 @@ def test_error_classes_keep_the_builtins_users_catch() -> None:
     assert issubclass(taskito.ResultTimeoutError, TimeoutError)
     assert issubclass(taskito.QueueError, ValueError)
     assert issubclass(taskito.JobNotFoundError, KeyError)
+    assert issubclass(taskito.DependencyError, RuntimeError)
