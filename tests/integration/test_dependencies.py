@@ -12,10 +12,19 @@ import sys
 from typing import Callable
 
 import pytest
-from taskito import DependencyError, JobResult, chain, chord, chunks, group, starmap
+from taskito import (
+    DependencyError,
+    JobResult,
+    JsonSerializer,
+    chain,
+    chord,
+    chunks,
+    group,
+    starmap,
+)
 from taskito.errors import TaskCancelledError
 
-from tests.conftest import App, WorkerProcess, subprocess_env, wait_for
+from tests.conftest import App, Backend, WorkerProcess, WorkerThread, subprocess_env, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -168,3 +177,19 @@ def test_chord_and_groups(any_app: App, worker_process: StartWorker) -> None:
     assert [r.result(timeout=30) for r in waves] == [0, 2, 4, 6, 8]
     empty = chord(group(), app.collect.s()).apply()
     assert empty.result(timeout=30) == [[]]
+
+
+def test_results_flow_through_the_serializer_and_signing_keys(
+    any_backend: Backend, start_worker: Callable[..., WorkerThread]
+) -> None:
+    queue = any_backend.queue(workers=2, serializer=JsonSerializer(), signing_key="k1")
+
+    @queue.task(name="flow.pair")
+    def pair(*args: object) -> list[object]:
+        return list(args)
+
+    last = chain(pair.s(1), pair.s(2)).apply()
+    callback = chord(group(pair.s("a"), pair.s("b")), pair.s("end")).apply()
+    start_worker(queue)
+    assert last.result(timeout=30) == [[1], 2]
+    assert callback.result(timeout=30) == [[["a"], ["b"]], "end"]
