@@ -50,7 +50,8 @@ class Signature:
         target = queue if queue is not None else self.task._queue
         options = dict(self.options)
         extra = options.pop("depends_on", None)
-        depends_on = [*after, *_ids(extra)]
+        # The step before comes last: ``_receive="one"`` reads the last dependency.
+        depends_on = [*_ids(extra), *after]
         return target.enqueue(
             self.task.name,
             tuple(self.args),

@@ -17,7 +17,7 @@ from taskito.errors import QueueError
 if TYPE_CHECKING:
     from taskito.queue import Queue
 
-#: ``_receive`` modes: prepend the first dependency's result (unless it is None), or the
+#: ``_receive`` modes: prepend the last dependency's result (unless it is None), or the
 #: list of every dependency's result in ``depends_on`` order.
 RECEIVE_MODES = ("one", "all")
 
@@ -49,7 +49,7 @@ def receive_spec(receive: str | None, ids: list[str]) -> dict[str, Any] | None:
         raise QueueError(f"_receive must be None, 'one' or 'all', got {receive!r}")
     if not ids:
         raise QueueError("_receive needs depends_on")
-    return {"receive": receive, "from": ids[:1] if receive == "one" else list(ids)}
+    return {"receive": receive, "from": ids[-1:] if receive == "one" else list(ids)}
 
 
 def received_args(queue: Queue, spec: Any) -> tuple[Any, ...]:

@@ -97,3 +97,19 @@ def test_a_chain_that_cannot_be_stored_leaves_nothing_runnable(queue: Queue) -> 
     with pytest.raises(SerializationError):
         chain(one.s(1), one.s(threading.Lock())).apply()
     assert [j.status for j in queue.list_jobs()] == ["cancelled"]
+
+
+def test_a_step_with_its_own_dependencies_receives_the_previous_step(queue: Queue) -> None:
+    @queue.task()
+    def one(x: int = 0) -> int:
+        return x
+
+    other = one.delay(5)
+    extra = Signature(one, (), {}, {"depends_on": other.id})
+    last = chain(one.s(1), extra).apply()
+    deps = last.dependencies
+    assert deps[0] == other.id and len(deps) == 2
+    record = queue._inner.get_job(last.id)
+    assert record is not None
+    spec = queue._serializer.loads(record.payload)[2]
+    assert spec == {"receive": "one", "from": [deps[1]]}
