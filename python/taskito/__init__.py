@@ -19,9 +19,11 @@ from __future__ import annotations
 # The package and the extension are built together from one version (Cargo's);
 # reading it from the extension spares importing importlib.metadata at start-up.
 from taskito._native import __version__
+from taskito.canvas import Signature, chain, chord, chunks, group, starmap
 from taskito.context import current_job
 from taskito.errors import (
     CircuitBreakerOpenError,
+    DependencyError,
     JobFailedError,
     JobNotFoundError,
     MaxRetriesExceededError,
@@ -48,6 +50,7 @@ from taskito.testing import TestMode, TestResult, TestResults
 __all__ = [
     "CircuitBreakerOpenError",
     "CloudpickleSerializer",
+    "DependencyError",
     "JobFailedError",
     "JobNotFoundError",
     "JobResult",
@@ -59,6 +62,7 @@ __all__ = [
     "ResultTimeoutError",
     "SerializationError",
     "Serializer",
+    "Signature",
     "SoftTimeoutError",
     "StorageBusyError",
     "StorageError",
@@ -73,5 +77,10 @@ __all__ = [
     "TestResult",
     "TestResults",
     "__version__",
+    "chain",
+    "chord",
+    "chunks",
     "current_job",
+    "group",
+    "starmap",
 ]

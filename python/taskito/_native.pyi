@@ -211,3 +211,26 @@ class NativeQueue:
     def circuit_breakers(self) -> list[dict[str, object]]:
         """Dicts {task_name, state, failure_count, last_failure_at, opened_at, threshold,
         window_ms, cooldown_ms} of the breakers that saw a failure."""
+    # --- dependencies ---
+    def enqueue_after(
+        self,
+        task_name: str,
+        payload: bytes,
+        depends_on: list[str],
+        *,
+        queue: str,
+        priority: int,
+        delay_ms: int,
+        max_retries: int,
+        backoff_ms: int,
+        timeout_ms: int,
+        unique_key: str | None = None,
+        metadata: str | None = None,
+        expires_ms: int | None = None,
+        result_ttl_ms: int | None = None,
+    ) -> str:
+        """Like ``enqueue``, for a job that waits until every job of ``depends_on`` completes."""
+    def job_dependencies(self, job_id: str) -> list[str]:
+        """The ids the job depends on, in the order given."""
+    def job_dependents(self, job_id: str) -> list[str]:
+        """The ids of the jobs that depend on this one."""

@@ -76,8 +76,13 @@ class RateLimitExceededError(TaskitoError):
     """A task's rate limit is exhausted."""
 
 
+class DependencyError(TaskitoError, RuntimeError):
+    """A job names a dependency that is unknown or already dead, failed or cancelled."""
+
+
 __all__ = [
     "CircuitBreakerOpenError",
+    "DependencyError",
     "JobFailedError",
     "JobNotFoundError",
     "MaxRetriesExceededError",

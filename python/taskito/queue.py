@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar, overload
 
 from taskito import limits
 from taskito._native import NativeQueue
+from taskito.dependencies import dependency_ids, receive_spec
 from taskito.errors import QueueError, SerializationError, StorageError
 from taskito.middleware import TaskMiddleware
 from taskito.result import JobResult
@@ -321,7 +322,13 @@ class Queue:
 
     # -- enqueueing --------------------------------------------------------------------
 
-    def _payload(self, task_name: str, args: Sequence[Any], kwargs: dict[str, Any] | None) -> bytes:
+    def _payload(
+        self,
+        task_name: str,
+        args: Sequence[Any],
+        kwargs: dict[str, Any] | None,
+        receive: dict[str, Any] | None = None,
+    ) -> bytes:
         if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
             raise QueueError(
                 f"the args of task '{task_name}' must be a tuple or list, not {type(args).__name__}"
@@ -331,7 +338,10 @@ class Queue:
                 f"the kwargs of task '{task_name}' must be a dict, not {type(kwargs).__name__}"
             )
         try:
-            data = bytes(self._serializer.dumps((tuple(args), dict(kwargs or {}))))
+            call: tuple[Any, ...] = (tuple(args), dict(kwargs or {}))
+            if receive is not None:  # see taskito.dependencies.received_args
+                call = (*call, receive)
+            data = bytes(self._serializer.dumps(call))
         except Exception as exc:
             raise SerializationError(
                 f"cannot serialize the arguments of task '{task_name}': {failure_reason(exc)}"
@@ -390,30 +400,41 @@ class Queue:
         timeout: float | None = None,
         unique_key: str | None = None,
         metadata: dict[str, Any] | str | None = None,
+        depends_on: str | Sequence[str] | None = None,
         expires: float | None = None,
         result_ttl: float | None = None,
+        *,
+        _receive: str | None = None,
     ) -> JobResult:
         """Store one job for ``task_name`` and return its :class:`JobResult`.
 
         Each ``None`` falls back to the task's option, then to the queue's default.
         ``delay``, ``timeout``, ``expires`` (from now) and ``result_ttl`` are seconds;
-        ``metadata`` is a dict or a JSON string.
+        ``metadata`` is a dict or a JSON string. With ``depends_on`` (a job id or a list
+        of them) the job waits until they all complete, and is cancelled if one cannot;
+        an unknown, dead, failed or cancelled dependency raises
+        :class:`~taskito.errors.DependencyError` and stores nothing. ``_receive`` is
+        the canvas's (see :mod:`taskito.dependencies`).
         """
+        deps = dependency_ids(depends_on)
+        receive = receive_spec(_receive, deps)
         options = self._options(task_name, priority, delay, queue, max_retries, timeout)
         if expires is not None and (not isinstance(expires, (int, float)) or expires <= 0):
             raise QueueError(f"expires must be a number of seconds > 0, got {expires!r}")
         meta = _metadata_json(metadata)
         ttl_ms = self._ttl_ms(result_ttl)
-        payload = self._payload(task_name, args, kwargs)
-        job_id = self._inner.enqueue(
-            task_name,
-            payload,
-            unique_key=unique_key,
-            metadata=meta,
-            expires_ms=None if expires is None else _ms(expires),
-            result_ttl_ms=ttl_ms,
+        payload = self._payload(task_name, args, kwargs, receive)
+        stored: dict[str, Any] = {
+            "unique_key": unique_key,
+            "metadata": meta,
+            "expires_ms": None if expires is None else _ms(expires),
+            "result_ttl_ms": ttl_ms,
             **options,
-        )
+        }
+        if deps:
+            job_id = self._inner.enqueue_after(task_name, payload, deps, **stored)
+        else:
+            job_id = self._inner.enqueue(task_name, payload, **stored)
         return JobResult(self, job_id)
 
     def enqueue_many(

@@ -95,6 +95,16 @@ class JobResult:
         """Every failed attempt: dicts ``{id, job_id, attempt, error, failed_at}``."""
         return self._queue.job_errors(self._id)
 
+    @property
+    def dependencies(self) -> list[str]:
+        """The ids of the jobs this one waits for (``depends_on``), in the order given."""
+        return self._queue._inner.job_dependencies(self._id)
+
+    @property
+    def dependents(self) -> list[str]:
+        """The ids of the jobs that wait for this one."""
+        return self._queue._inner.job_dependents(self._id)
+
     def to_dict(self) -> dict[str, Any]:
         """Refresh, then return the job's 16 public fields (timestamps in Unix ms)."""
         record = self.refresh()._snapshot()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from taskito import limits
+from taskito.canvas import Signature
 from taskito.context import current_job
 from taskito.errors import QueueError, TaskCancelledError, TaskTimeoutError
 from taskito.middleware import TaskMiddleware
@@ -218,12 +219,14 @@ class TaskWrapper:
         timeout: float | None = None,
         unique_key: str | None = None,
         metadata: dict[str, Any] | str | None = None,
+        depends_on: str | Sequence[str] | None = None,
         expires: float | None = None,
         result_ttl: float | None = None,
     ) -> JobResult:
         """Enqueue a call with options; each ``None`` falls back to the task's default.
 
-        ``delay``, ``timeout``, ``expires`` and ``result_ttl`` are in seconds.
+        ``delay``, ``timeout``, ``expires`` and ``result_ttl`` are in seconds. With
+        ``depends_on`` (a job id or a list of them) the job waits until they complete.
         """
         return self._queue.enqueue(
             self.name,
@@ -236,9 +239,18 @@ class TaskWrapper:
             timeout=timeout,
             unique_key=unique_key,
             metadata=metadata,
+            depends_on=depends_on,
             expires=expires,
             result_ttl=result_ttl,
         )
+
+    def s(self, *args: Any, **kwargs: Any) -> Signature:
+        """A signature of this call; in a chain it receives the previous result first."""
+        return Signature(self, args, kwargs)
+
+    def si(self, *args: Any, **kwargs: Any) -> Signature:
+        """An immutable signature: in a chain or chord it ignores previous results."""
+        return Signature(self, args, kwargs, immutable=True)
 
     def map(self, args_list: Iterable[Sequence[Any]]) -> list[JobResult]:
         """Enqueue one job per argument tuple, all in one transaction."""

@@ -28,7 +28,8 @@ from taskito._native import (
     JobRecord,
 )
 from taskito.context import current_job
-from taskito.errors import TaskCancelledError, TaskTimeoutError
+from taskito.dependencies import received_args
+from taskito.errors import StorageError, TaskCancelledError, TaskTimeoutError
 from taskito.limits import worker_limits
 from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
@@ -62,14 +63,15 @@ def _forced_exit() -> None:
 # -- running one job ---------------------------------------------------------------------
 
 
-def _load_args(queue: Queue, payload: bytes) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def _load_args(queue: Queue, payload: bytes) -> tuple[tuple[Any, ...], dict[str, Any], Any]:
+    """The call's args and kwargs, and what to read from its dependencies (or None)."""
     data = queue._serializer.loads(payload)
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+    if not (isinstance(data, (tuple, list)) and len(data) in (2, 3)):
         raise ValueError(f"expected an (args, kwargs) pair, got {type(data).__name__}")
-    args, kwargs = data
+    args, kwargs = data[0], data[1]
     if not isinstance(args, (tuple, list)) or not isinstance(kwargs, dict):
         raise ValueError("expected an (args, kwargs) pair of a sequence and a dict")
-    return tuple(args), kwargs
+    return tuple(args), kwargs, data[2] if len(data) == 3 else None
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -103,13 +105,22 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
     except SignatureError as exc:  # checked before the serializer sees a single byte
         return (OUTCOME_FAIL, f"refused the payload of job {job.id} (task '{name}'): {exc}")
     try:
-        args, kwargs = _load_args(queue, payload)
+        args, kwargs, receive = _load_args(queue, payload)
     except Exception as exc:
         return (
             OUTCOME_FAIL,
             f"could not deserialize the arguments of job {job.id} (task '{name}'): "
             f"{failure_reason(exc)}",
         )
+    if receive is not None:  # a canvas step: its dependencies' results come first
+        try:
+            args = received_args(queue, receive) + args
+        except Exception as exc:
+            return (
+                OUTCOME_RETRY if isinstance(exc, StorageError) else OUTCOME_FAIL,
+                f"could not read the results of the dependencies of job {job.id} "
+                f"(task '{name}'): {failure_reason(exc)}",
+            )
 
     current_job._set_context(
         job.id, name, job.retry_count, job.queue, queue, job.attempt, job.max_retries

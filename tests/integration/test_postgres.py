@@ -553,6 +553,7 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
     assert [row[0] for row in rows] == [
         "circuit_breakers",
         "dead_letters",
+        "job_dependencies",
         "job_errors",
         "jobs",
         "rate_limits",

@@ -147,10 +147,10 @@ def test_dependencies_and_received_results(queue: Queue) -> None:
 
     with queue.test_mode() as results:
         a = one.delay()
-        b = queue.enqueue(inc.name, depends_on=a.id, _receive="one")  # type: ignore[call-arg]
-        c = queue.enqueue(total.name, depends_on=[a.id, b.id], _receive="all")  # type: ignore[call-arg]
+        b = queue.enqueue(inc.name, depends_on=a.id, _receive="one")
+        c = queue.enqueue(total.name, depends_on=[a.id, b.id], _receive="all")
         bad = fail.delay()
-        skipped = queue.enqueue(inc.name, args=(1,), depends_on=[bad.id])  # type: ignore[call-arg]
+        skipped = queue.enqueue(inc.name, args=(1,), depends_on=[bad.id])
     assert b.result() == 2 and c.result() == 3
     assert skipped.status == "cancelled" and bad.id in (skipped.error or "")
     assert len(results.failed) == 2

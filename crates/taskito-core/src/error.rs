@@ -30,6 +30,10 @@ pub enum Error {
     /// Any other storage failure; the cause is kept.
     #[error("storage error: {0}")]
     Storage(String),
+    /// A job cannot wait for the dependencies it names (unknown, or ended
+    /// without completing).
+    #[error("{0}")]
+    Dependency(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

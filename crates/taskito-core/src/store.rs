@@ -158,4 +158,28 @@ pub trait Store: Send + Sync {
 
     /// Every stored circuit breaker, by task name.
     fn breaker_list(&self) -> Result<Vec<Breaker>>;
+    // --- dependencies ---
+
+    /// Inserts `job` so that it waits for every job of `depends_on` (duplicates
+    /// count once): it stays `pending` but is not claimed until all of them are
+    /// `complete`, and becomes claimable in the transaction that completes the
+    /// last one. Dependencies already complete do not hold it. When one of them
+    /// later becomes `dead`, `failed` or `cancelled`, the job (and, transitively,
+    /// its own pending dependents) is cancelled with an error naming that
+    /// dependency; [`Store::job_cancel`] cascades the same way.
+    ///
+    /// Returns the id that stands for the job, as [`Store::job_insert_many`]
+    /// (a live holder of its unique key gains no dependencies).
+    ///
+    /// # Errors
+    /// [`crate::Error::Dependency`] when a dependency is unknown or already
+    /// `dead`, `failed` or `cancelled`; nothing is inserted then.
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String>;
+
+    /// The ids a job depends on, in the order given at insert (empty for an
+    /// unknown id or a job without dependencies).
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>>;
+
+    /// The ids of the jobs that depend on this one, oldest first.
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>>;
 }

@@ -169,6 +169,17 @@ impl<S: Store> Store for Counting<S> {
     fn breaker_list(&self) -> Result<Vec<Breaker>> {
         self.inner.breaker_list()
     }
+
+    // --- dependencies ---
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
+        self.inner.job_insert_dependent(job, depends_on)
+    }
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
+        self.inner.job_dependencies(id)
+    }
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
+        self.inner.job_dependents(id)
+    }
 }
 
 pub fn shared<S: Store + 'static>(s: S) -> Arc<S> {

@@ -15,7 +15,8 @@
 -- planner choose (for a generic plan, whose LIMIT it cannot see) a hash join
 -- over a scan of the whole table, finished jobs included.
 -- One row per claimed job, or a single row of NULLs when none was claimed;
--- the last column counts the expired jobs. RETURNING does not keep the inner
+-- the last two columns count the expired jobs and list those that have
+-- dependents (NULL when none; the caller cancels their dependents). RETURNING does not keep the inner
 -- order: the caller sorts. Column order is the one rows::job reads.
 WITH expired AS (
     UPDATE jobs
@@ -27,7 +28,7 @@ WITH expired AS (
         WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < $3
         FOR UPDATE SKIP LOCKED
     ))
-    RETURNING 1
+    RETURNING id, dependents
 ), claimed AS (
     UPDATE jobs AS j
     SET status = 'running',
@@ -40,6 +41,7 @@ WITH expired AS (
         SELECT id
         FROM jobs
         WHERE status = 'pending'
+          AND waiting_on = 0
           AND scheduled_at <= $3
           AND queue = ANY($4::text[])
           AND (expires_at IS NULL OR expires_at >= $3)
@@ -53,6 +55,9 @@ WITH expired AS (
               j.lease_expires_at, j.error, j.progress, j.unique_key, j.metadata,
               j.expires_at, j.result_ttl_ms, j.cancel_requested, j.payload, j.result
 )
-SELECT claimed.*, counted.expired
-FROM (SELECT count(*) AS expired FROM expired) AS counted
+SELECT claimed.*, counted.expired, counted.parents
+FROM (
+    SELECT count(*) AS expired, array_agg(id) FILTER (WHERE dependents > 0) AS parents
+    FROM expired
+) AS counted
 LEFT JOIN claimed ON true

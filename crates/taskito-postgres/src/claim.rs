@@ -22,7 +22,8 @@ pub(crate) fn token() -> String {
 /// each locks the rows it takes and skips rows locked by others.
 ///
 /// Pending jobs whose `expires_at` has passed are marked `failed` with
-/// "expired before it could run", as on SQLite.
+/// "expired before it could run", as on SQLite. Those that have dependents are
+/// put in `expired_parents`: the caller cancels their dependents.
 ///
 /// When the connection is lost during the statement, whether it committed is
 /// unknown ([`Prior::UnknownCommit`]): the jobs that it claimed under `token`
@@ -34,6 +35,7 @@ pub(crate) fn claim(
     req: &ClaimRequest,
     token: &str,
     prior: Prior,
+    expired_parents: &mut Vec<String>,
 ) -> TxResult<(Vec<Job>, bool)> {
     if prior == Prior::UnknownCommit {
         let mut claimed = rows::jobs(&conn.query(CLAIMED_BY_TOKEN, &[&req.worker_id, &token])?)?;
@@ -59,6 +61,9 @@ pub(crate) fn claim(
     let mut claimed = Vec::with_capacity(found.len());
     for row in &found {
         expired = row.try_get(26)?;
+        if let Some(parents) = row.try_get::<_, Option<Vec<String>>>(27)? {
+            *expired_parents = parents;
+        }
         if row.try_get::<_, Option<&str>>(0)?.is_some() {
             claimed.push(rows::job(row)?);
         }

@@ -4,9 +4,10 @@
 use taskito_core::{new_job_id, FinishReport, Outcome};
 
 use crate::connection::{Conn, Session, Tx, TxResult};
+use crate::dependencies::{self, Ended};
 
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
-const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
+pub(crate) const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
 const RETRY: &str = include_str!("../queries/finish_retry.sql");
 const DEAD: &str = include_str!("../queries/finish_dead.sql");
 const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");
@@ -53,7 +54,15 @@ pub(crate) fn finish_many(
                 job_id,
                 attempt,
                 result,
-            } => tx.execute(COMPLETE, &[job_id, attempt, result, &now])? == 1,
+            } => match tx.query_opt(COMPLETE, &[job_id, attempt, result, &now])? {
+                Some(row) => {
+                    if row.try_get::<_, i32>(0)? > 0 {
+                        dependencies::release(tx, &[job_id.as_str()])?;
+                    }
+                    true
+                }
+                None => false,
+            },
             Outcome::Retry {
                 job_id,
                 attempt,
@@ -69,7 +78,15 @@ pub(crate) fn finish_many(
                 job_id,
                 attempt,
                 error,
-            } => tx.execute(CANCELLED, &[job_id, attempt, error, &now])? == 1,
+            } => match tx.query_opt(CANCELLED, &[job_id, attempt, error, &now])? {
+                Some(row) => {
+                    if row.try_get::<_, i32>(0)? > 0 {
+                        dependencies::cascade(tx, job_id, Ended::Cancelled, now)?;
+                    }
+                    true
+                }
+                None => false,
+            },
             Outcome::Release { job_id, attempt } => release(tx, job_id, *attempt)?,
             Outcome::Delay {
                 job_id,
@@ -139,13 +156,23 @@ fn complete_many(session: &mut Session<'_>, completes: &[&Outcome], now: i64) ->
             results.push(result.as_deref());
         }
     }
-    let applied = session.execute(COMPLETE_MANY, &[&ids, &attempts, &results, &now])?;
+    let Some(row) = session.query_opt(COMPLETE_MANY, &[&ids, &attempts, &results, &now])? else {
+        return Ok(0);
+    };
+    let applied: i64 = row.try_get(0)?;
+    let (edges, seen): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+    if edges != seen {
+        // Dependents inserted while this statement waited for their
+        // dependency's row: outside its snapshot, so recounted now.
+        let parents: Vec<String> = row.try_get(3)?;
+        dependencies::recount(session, &parents)?;
+    }
     Ok(usize::try_from(applied).unwrap_or(usize::MAX))
 }
 
 /// Ends an attempt for good, fenced: the job becomes `dead` with `error`, the
 /// attempt is recorded in `job_errors` and the job is copied to the dead
-/// letters, in one statement. Returns false (and writes nothing) when the
+/// letters, in one statement; its pending dependents are cancelled. Returns false (and writes nothing) when the
 /// attempt no longer holds the job.
 pub(crate) fn kill(
     tx: &mut Tx<'_>,
@@ -155,7 +182,13 @@ pub(crate) fn kill(
     now: i64,
 ) -> TxResult<bool> {
     let letter = new_job_id();
-    Ok(tx.execute(DEAD, &[&job_id, &attempt, &error, &now, &letter])? == 1)
+    let Some(row) = tx.query_opt(DEAD, &[&job_id, &attempt, &error, &now, &letter])? else {
+        return Ok(false);
+    };
+    if row.try_get::<_, i32>(0)? > 0 {
+        dependencies::cascade(tx, job_id, Ended::Dead, now)?;
+    }
+    Ok(true)
 }
 
 /// Puts a running job back to `pending` at once, fenced, spending nothing.

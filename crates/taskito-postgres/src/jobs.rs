@@ -4,6 +4,7 @@
 use taskito_core::{Job, JobErrorRecord, JobFilter, QueueDepth, Stats};
 
 use crate::connection::{Conn, Tx, TxResult};
+use crate::dependencies::{self, Ended};
 use crate::pool::Prior;
 use crate::rows;
 
@@ -71,7 +72,10 @@ pub(crate) fn errors(conn: &mut Conn, job_id: &str) -> TxResult<Vec<JobErrorReco
 /// Runs inside the caller's write transaction. After a lost commit, a job
 /// already cancelled at exactly `now` counts as cancelled by this call.
 pub(crate) fn cancel(tx: &mut Tx<'_>, id: &str, now: i64, prior: Prior) -> TxResult<bool> {
-    if tx.execute(CANCEL, &[&id, &now])? == 1 {
+    if let Some(row) = tx.query_opt(CANCEL, &[&id, &now])? {
+        if row.try_get::<_, i32>(0)? > 0 {
+            dependencies::cascade(tx, id, Ended::Cancelled, now)?;
+        }
         tx.notify();
         return Ok(true);
     }

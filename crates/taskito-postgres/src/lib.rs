@@ -12,6 +12,7 @@ mod blocking;
 mod claim;
 mod connection;
 mod dead;
+mod dependencies;
 mod endpoint;
 mod errors;
 mod finish;
@@ -34,4 +35,4 @@ mod workers;
 
 pub use options::PostgresOptions;
 pub use server_clock::ServerClock;
-pub use store::{PostgresStore, CLAIM_SQL, PLANNER_SETTINGS};
+pub use store::{PostgresStore, CLAIM_SQL, COMPLETE_MANY_SQL, PLANNER_SETTINGS};

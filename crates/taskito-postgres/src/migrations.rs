@@ -10,6 +10,10 @@ use crate::pool::{Failed, Pool};
 /// the change. Add a new file instead.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_dependencies",
+        include_str!("../migrations/0002_dependencies.sql"),
+    ),
     ("0004_limits", include_str!("../migrations/0004_limits.sql")),
 ];
 

@@ -19,7 +19,9 @@ use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
-use crate::{claim, dead, finish, insert, jobs, limits, migrations, replay, rescue, workers};
+use crate::{
+    claim, dead, dependencies, finish, insert, jobs, limits, migrations, replay, rescue, workers,
+};
 use crate::{PostgresOptions, ServerClock};
 
 /// Longest wait for one connection attempt (shorter when the reconnect budget
@@ -287,7 +289,13 @@ impl Store for PostgresStore {
             return Ok(Vec::new());
         }
         let token = claim::token();
-        self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior))
+        let mut parents = Vec::new();
+        let claimed =
+            self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior, &mut parents))?;
+        if !parents.is_empty() {
+            self.write(|tx, _| dependencies::cascade_expired(tx, &parents, req.now))?;
+        }
+        Ok(claimed)
     }
 
     fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
@@ -419,6 +427,20 @@ impl Store for PostgresStore {
     fn breaker_list(&self) -> Result<Vec<Breaker>> {
         self.read(limits::breaker_list)
     }
+
+    // --- dependencies ---
+
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
+        self.write(|tx, prior| dependencies::insert_dependent(tx, job, depends_on, prior))
+    }
+
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependencies(c, id))
+    }
+
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependents(c, id))
+    }
 }
 
 /// Not part of the public API: the claim statement, for tests that check its
@@ -430,3 +452,8 @@ pub const CLAIM_SQL: &str = claim::CLAIM;
 /// for tests that check plans with `EXPLAIN`.
 #[doc(hidden)]
 pub const PLANNER_SETTINGS: &str = crate::connection::PLANNER_SETTINGS;
+
+/// Not part of the public API: the statement that completes a batch of jobs
+/// (and releases their dependents), for tests that check its plan.
+#[doc(hidden)]
+pub const COMPLETE_MANY_SQL: &str = finish::COMPLETE_MANY;

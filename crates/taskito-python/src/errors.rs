@@ -14,6 +14,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::InvalidInput(_) | Error::Duplicate(_) => "QueueError",
         Error::Unavailable(_) => "StorageUnavailableError",
         Error::ReadOnly(_) | Error::Corrupt(_) | Error::Storage(_) => "StorageError",
+        Error::Dependency(_) => "DependencyError",
     }
 }
 

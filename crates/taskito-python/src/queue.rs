@@ -419,4 +419,58 @@ impl NativeQueue {
         let rows = py.detach(|| self.store.breaker_list()).py()?;
         dict_list(py, &rows, breaker_dict)
     }
+
+    // --- dependencies ---
+
+    /// Like `enqueue`, for a job that waits until every job of `depends_on`
+    /// completes (cancelled if one of them cannot).
+    #[pyo3(signature = (task_name, payload, depends_on, *, queue, priority, delay_ms, max_retries,
+        backoff_ms, timeout_ms, unique_key = None, metadata = None, expires_ms = None,
+        result_ttl_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn enqueue_after(
+        &self,
+        py: Python<'_>,
+        task_name: &str,
+        payload: Vec<u8>,
+        depends_on: Vec<String>,
+        queue: &str,
+        priority: i32,
+        delay_ms: i64,
+        max_retries: i32,
+        backoff_ms: i64,
+        timeout_ms: i64,
+        unique_key: Option<String>,
+        metadata: Option<&str>,
+        expires_ms: Option<i64>,
+        result_ttl_ms: Option<i64>,
+    ) -> PyResult<String> {
+        let options = JobOptions {
+            queue,
+            priority,
+            delay_ms,
+            max_retries,
+            backoff_ms,
+            timeout_ms,
+            metadata,
+            expires_ms,
+            result_ttl_ms,
+        };
+        let job = options.build(task_name, payload, unique_key, self.now_ms());
+        let id = py
+            .detach(|| self.store.job_insert_dependent(&job, &depends_on))
+            .py()?;
+        self.wake.notify();
+        Ok(id)
+    }
+
+    /// The ids `job_id` depends on, in the order given.
+    fn job_dependencies(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
+        py.detach(|| self.store.job_dependencies(job_id)).py()
+    }
+
+    /// The ids of the jobs that depend on `job_id`.
+    fn job_dependents(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
+        py.detach(|| self.store.job_dependents(job_id)).py()
+    }
 }

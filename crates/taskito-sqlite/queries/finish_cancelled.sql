@@ -1,3 +1,4 @@
+-- Returns the job's count of dependents (no row when fenced).
 -- ?1 job id, ?2 attempt (fencing token), ?3 error, ?4 now. The task stopped on
 -- request: a final state that is not dead-lettered; the retry count is kept.
 UPDATE jobs
@@ -7,3 +8,4 @@ SET status = 'cancelled',
     lease_owner = NULL,
     lease_expires_at = NULL
 WHERE id = ?1 AND attempt = ?2 AND status = 'running'
+RETURNING dependents

@@ -1,3 +1,4 @@
+-- Returns the job's count of dependents (no row when fenced).
 -- ?1 job id, ?2 attempt (fencing token), ?3 result, ?4 now.
 UPDATE jobs
 SET status = 'complete',
@@ -6,3 +7,4 @@ SET status = 'complete',
     lease_owner = NULL,
     lease_expires_at = NULL
 WHERE id = ?1 AND attempt = ?2 AND status = 'running'
+RETURNING dependents

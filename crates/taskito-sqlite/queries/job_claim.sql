@@ -13,6 +13,7 @@ WHERE rowid IN (
     SELECT rowid
     FROM jobs INDEXED BY jobs_ready
     WHERE status = 'pending'
+      AND waiting_on = 0
       AND scheduled_at <= ?3
       AND queue IN (SELECT value FROM json_each(?4))
     ORDER BY priority DESC, scheduled_at, id

@@ -6,3 +6,4 @@ SET status = 'failed',
     error = 'expired before it could run',
     completed_at = ?1
 WHERE status = 'pending' AND expires_at < ?1
+RETURNING id, dependents

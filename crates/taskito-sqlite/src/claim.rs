@@ -6,6 +6,7 @@ use rusqlite::{params, Connection};
 use taskito_core::{ClaimRequest, Job};
 
 use crate::busy::TxResult;
+use crate::dependencies::{self, Ended};
 use crate::queue_list;
 use crate::rows::job_from_row;
 
@@ -19,7 +20,17 @@ const CLAIM: &str = include_str!("../queries/job_claim.sql");
 /// "expired before it could run": they can no longer start, and leaving them
 /// would keep them at the head of the ready index for every later claim.
 pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>> {
-    conn.prepare_cached(EXPIRE)?.execute([req.now])?;
+    let expired = conn
+        .prepare_cached(EXPIRE)?
+        .query_map([req.now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (id, dependents) in expired {
+        if dependents > 0 {
+            dependencies::cascade(conn, &id, Ended::Expired, req.now)?;
+        }
+    }
     let queues = queue_list::to_json(&req.queues);
     let lease_end = req.now.saturating_add(req.lease_ms);
     let mut jobs = conn

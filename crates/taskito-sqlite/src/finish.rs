@@ -1,10 +1,11 @@
 //! Writing attempt outcomes back, fenced by attempt. [`kill`] and [`release`]
 //! are also how a rescue ends an interrupted attempt.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension, Params};
 use taskito_core::{new_job_id, FinishReport, Outcome};
 
 use crate::busy::TxResult;
+use crate::dependencies::{self, Ended};
 
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
 const RETRY: &str = include_str!("../queries/finish_retry.sql");
@@ -32,11 +33,15 @@ pub(crate) fn finish_many(
                 job_id,
                 attempt,
                 result,
-            } => {
-                conn.prepare_cached(COMPLETE)?
-                    .execute(params![job_id, attempt, result, now])?
-                    == 1
-            }
+            } => match ended(conn, COMPLETE, params![job_id, attempt, result, now])? {
+                Some(dependents) => {
+                    if dependents > 0 {
+                        dependencies::release(conn, job_id)?;
+                    }
+                    true
+                }
+                None => false,
+            },
             Outcome::Retry {
                 job_id,
                 attempt,
@@ -61,16 +66,16 @@ pub(crate) fn finish_many(
                 job_id,
                 attempt,
                 error,
-            } => {
-                let applied = conn
-                    .prepare_cached(CANCELLED)?
-                    .execute(params![job_id, attempt, error, now])?
-                    == 1;
-                if applied {
+            } => match ended(conn, CANCELLED, params![job_id, attempt, error, now])? {
+                Some(dependents) => {
                     record_error(conn, job_id, *attempt, error, now)?;
+                    if dependents > 0 {
+                        dependencies::cascade(conn, job_id, Ended::Cancelled, now)?;
+                    }
+                    true
                 }
-                applied
-            }
+                None => false,
+            },
             Outcome::Release { job_id, attempt } => release(conn, job_id, *attempt)?,
             Outcome::Delay {
                 job_id,
@@ -114,16 +119,25 @@ pub(crate) fn kill(
     error: &str,
     now: i64,
 ) -> TxResult<bool> {
-    let applied = conn
-        .prepare_cached(DEAD)?
-        .execute(params![job_id, attempt, error, now])?
-        == 1;
-    if applied {
-        record_error(conn, job_id, attempt, error, now)?;
-        conn.prepare_cached(COPY_TO_DEAD_LETTERS)?
-            .execute(params![new_job_id(), job_id, now])?;
+    let Some(dependents) = ended(conn, DEAD, params![job_id, attempt, error, now])? else {
+        return Ok(false);
+    };
+    record_error(conn, job_id, attempt, error, now)?;
+    conn.prepare_cached(COPY_TO_DEAD_LETTERS)?
+        .execute(params![new_job_id(), job_id, now])?;
+    if dependents > 0 {
+        dependencies::cascade(conn, job_id, Ended::Dead, now)?;
     }
-    Ok(applied)
+    Ok(true)
+}
+
+/// Runs a fenced statement that ends an attempt and returns the job's count
+/// of dependents: `None` when fenced.
+fn ended(conn: &Connection, sql: &str, params: impl Params) -> TxResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params, |r| r.get(0))
+        .optional()?)
 }
 
 /// Puts a running job back to `pending` at once, fenced, spending nothing.

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, QueueDepth, Stats};
 
 use crate::busy::{TxError, TxResult};
+use crate::dependencies::{self, Ended};
 use crate::errors;
 use crate::rows::{self, job_error_from_row, job_from_row};
 
@@ -16,8 +17,8 @@ const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
 const STATS: &str = "SELECT status, count(*) FROM jobs GROUP BY status";
 const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
 const ERRORS: &str = include_str!("../queries/job_errors.sql");
-const CANCEL: &str =
-    "UPDATE jobs SET status = 'cancelled', completed_at = ?2 WHERE id = ?1 AND status = 'pending'";
+const CANCEL: &str = "UPDATE jobs SET status = 'cancelled', completed_at = ?2 \
+     WHERE id = ?1 AND status = 'pending' RETURNING dependents";
 const PURGE_ERRORS: &str = include_str!("../queries/purge_completed_errors.sql");
 const PURGE_JOBS: &str = include_str!("../queries/purge_completed_jobs.sql");
 const PURGE_EXPIRED_ERRORS: &str = include_str!("../queries/purge_expired_results_errors.sql");
@@ -135,8 +136,21 @@ pub(crate) fn errors(conn: &Connection, job_id: &str) -> TxResult<Vec<JobErrorRe
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Cancels a pending job and, transitively, its pending dependents.
 pub(crate) fn cancel(conn: &Connection, id: &str, now: i64) -> TxResult<bool> {
-    Ok(conn.prepare_cached(CANCEL)?.execute(params![id, now])? == 1)
+    let dependents: Option<i64> = conn
+        .prepare_cached(CANCEL)?
+        .query_row(params![id, now], |r| r.get(0))
+        .optional()?;
+    match dependents {
+        None => Ok(false),
+        Some(n) => {
+            if n > 0 {
+                dependencies::cascade(conn, id, Ended::Cancelled, now)?;
+            }
+            Ok(true)
+        }
+    }
 }
 
 pub(crate) fn purge_completed(conn: &Connection, before: i64) -> TxResult<u64> {

@@ -10,6 +10,7 @@ mod busy;
 mod claim;
 mod connection;
 mod dead;
+mod dependencies;
 mod errors;
 mod file_identity;
 mod finish;

@@ -18,7 +18,8 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, errors, finish, jobs, limits, migrations, replay, rescue, workers, SqliteOptions,
+    claim, dead, dependencies, errors, finish, jobs, limits, migrations, replay, rescue, workers,
+    SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -305,5 +306,19 @@ impl Store for SqliteStore {
 
     fn breaker_list(&self) -> Result<Vec<Breaker>> {
         self.read(limits::breaker_list)
+    }
+
+    // --- dependencies ---
+
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
+        self.write(|tx| dependencies::insert_dependent(tx, job, depends_on))
+    }
+
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependencies(c, id))
+    }
+
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependents(c, id))
     }
 }

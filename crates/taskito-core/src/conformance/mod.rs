@@ -11,6 +11,7 @@ mod claims;
 mod concurrency;
 mod controls;
 mod dead_letters;
+mod dependencies;
 mod fixtures;
 mod jobs;
 mod leases;
@@ -24,6 +25,7 @@ pub use claims::*;
 pub use concurrency::*;
 pub use controls::*;
 pub use dead_letters::*;
+pub use dependencies::*;
 pub use jobs::*;
 pub use leases::*;
 pub use limits::*;
@@ -98,7 +100,7 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
-                breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, delay_outcome_reschedules_without_spending, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
+                batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, impossible_dependencies_are_refused, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,

@@ -7,6 +7,7 @@
 mod support;
 
 mod claims;
+mod dependencies;
 mod notify;
 mod outages;
 mod startup;
@@ -256,6 +257,16 @@ fn main() {
         (
             "bad_tls_settings_are_refused",
             tls::bad_tls_settings_are_refused,
+            false,
+        ),
+        (
+            "completion_releases_dependents_through_indexes_only",
+            dependencies::completion_releases_dependents_through_indexes_only,
+            false,
+        ),
+        (
+            "dependents_inserted_while_their_dependency_completes_are_released",
+            dependencies::dependents_inserted_while_their_dependency_completes_are_released,
             false,
         ),
         (

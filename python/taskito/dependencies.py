@@ -1,0 +1,78 @@
+"""Jobs that wait for other jobs (``depends_on``), and results flowing along them.
+
+A job enqueued with ``depends_on`` stays ``pending`` but is not claimed until every
+dependency is ``complete``; a dependency that dies, fails (expires) or is cancelled
+cancels it, and its own dependents after it. The canvas (:mod:`taskito.canvas`) builds
+chains and chords on this, with ``_receive``: the job's arguments are then completed on
+the worker, right before the call, with its dependencies' results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from taskito.errors import QueueError
+
+if TYPE_CHECKING:
+    from taskito.queue import Queue
+
+#: ``_receive`` modes: prepend the last dependency's result (unless it is None), or the
+#: list of every dependency's result in ``depends_on`` order.
+RECEIVE_MODES = ("one", "all")
+
+
+def dependency_ids(depends_on: str | Sequence[str] | None) -> list[str]:
+    """``depends_on`` as a list of ids (a single id may be given as a string)."""
+    if depends_on is None:
+        return []
+    if isinstance(depends_on, str):
+        return [depends_on]
+    if not isinstance(depends_on, Sequence) or isinstance(depends_on, bytes):
+        raise QueueError(
+            f"depends_on must be a job id or a list of job ids, not {type(depends_on).__name__}"
+        )
+    ids = []
+    for item in depends_on:
+        job_id = getattr(item, "id", item)  # a JobResult stands for its id
+        if not isinstance(job_id, str) or not job_id:
+            raise QueueError(f"depends_on must hold job ids (strings), got {item!r}")
+        ids.append(job_id)
+    return ids
+
+
+def receive_spec(receive: str | None, ids: list[str]) -> dict[str, Any] | None:
+    """What the worker reads before the call, stored with the arguments; checks ``_receive``."""
+    if receive is None:
+        return None
+    if receive not in RECEIVE_MODES:
+        raise QueueError(f"_receive must be None, 'one' or 'all', got {receive!r}")
+    if not ids:
+        raise QueueError("_receive needs depends_on")
+    return {"receive": receive, "from": ids[-1:] if receive == "one" else list(ids)}
+
+
+def received_args(queue: Queue, spec: Any) -> tuple[Any, ...]:
+    """The arguments to prepend for ``spec``, read from the dependencies' results.
+
+    Results are checked against the signing keys and decoded with the queue's
+    serializer, as ``JobResult.result()`` does; a problem raises.
+    """
+    from taskito.result import JobResult
+
+    if not isinstance(spec, dict) or spec.get("receive") not in RECEIVE_MODES:
+        raise ValueError(f"unknown dependency-result spec {spec!r}")
+    values = []
+    for job_id in spec["from"]:
+        record = queue._inner.get_job(job_id)
+        if record is None:
+            raise ValueError(f"dependency {job_id} no longer exists (purged?)")
+        if record.status != "complete":
+            raise ValueError(f"dependency {job_id} is {record.status}, not complete")
+        values.append(JobResult(queue, job_id, record)._outcome(record))
+    if spec["receive"] == "all":
+        return (values,)
+    return () if values[0] is None else (values[0],)
+
+
+__all__ = ["RECEIVE_MODES", "dependency_ids", "receive_spec", "received_args"]
