@@ -1,7 +1,13 @@
--- Live jobs per queue. Each half is written so that it can be answered from a
--- partial index of live jobs (pending: jobs_ready, which carries the queue;
--- running: jobs_leases, a handful of rows), never from the whole table; the
--- planner would otherwise pick jobs_status_created and read every pending row.
-SELECT queue, 'pending' AS status, count(*) FROM jobs INDEXED BY jobs_ready WHERE status = 'pending' GROUP BY queue
+-- Live jobs per queue, read from indexes of live jobs, never the whole table:
+-- ready pending jobs from jobs_ready (which carries the queue), pending jobs
+-- waiting for dependencies through jobs_status_created, running jobs from
+-- jobs_leases (a handful of rows). INDEXED BY: the planner would otherwise
+-- read every pending row through jobs_status_created for the first part.
+SELECT queue, 'pending' AS status, count(*) FROM jobs INDEXED BY jobs_ready
+WHERE status = 'pending' AND waiting_on = 0 GROUP BY queue
 UNION ALL
-SELECT queue, 'running' AS status, count(*) FROM jobs INDEXED BY jobs_leases WHERE status = 'running' GROUP BY queue
+SELECT queue, 'pending' AS status, count(*) FROM jobs
+WHERE status = 'pending' AND waiting_on > 0 GROUP BY queue
+UNION ALL
+SELECT queue, 'running' AS status, count(*) FROM jobs INDEXED BY jobs_leases
+WHERE status = 'running' GROUP BY queue

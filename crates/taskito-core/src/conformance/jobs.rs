@@ -383,7 +383,11 @@ pub fn queue_depths_count_live_jobs_per_queue(store: &dyn Store) {
         store,
         &(0..3).map(|_| new_job("work", "t")).collect::<Vec<_>>(),
     );
-    insert(store, &[new_job("emails", "t"), new_job("done", "t")]);
+    let emails = insert(store, &[new_job("emails", "t"), new_job("done", "t")]);
+    // A job waiting for a dependency is pending too.
+    store
+        .job_insert_dependent(&new_job("emails", "t"), &[emails[0].clone()])
+        .expect("job_insert_dependent");
     let running = claim(store, "w", &["work"], 2, T0);
     let done = claim(store, "w", &["done"], 1, T0);
     assert_eq!(finish(store, &[complete(&done[0])], T0 + 1), (1, 0));
@@ -391,7 +395,7 @@ pub fn queue_depths_count_live_jobs_per_queue(store: &dyn Store) {
     let expected = vec![
         crate::QueueDepth {
             queue: "emails".to_owned(),
-            pending: 1,
+            pending: 2,
             running: 0,
         },
         crate::QueueDepth {
