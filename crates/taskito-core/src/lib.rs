@@ -2,9 +2,11 @@
 //! [`Store`] trait every storage backend implements. No I/O lives here.
 
 mod clock;
+mod cron;
 mod error;
 mod job;
 mod outcome;
+mod periodic;
 mod records;
 mod retry;
 mod store;
@@ -13,9 +15,11 @@ mod store;
 pub mod conformance;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cron::CronSchedule;
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use outcome::{FinishReport, Outcome};
+pub use periodic::PeriodicSchedule;
 pub use records::{
     ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, ReplayRecord, RescueReport, Stats,
     WorkerInfo,

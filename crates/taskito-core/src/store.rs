@@ -1,6 +1,6 @@
 use crate::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
+    PeriodicSchedule, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -108,4 +108,23 @@ pub trait Store: Send + Sync {
     /// the store. Cheap enough to call every millisecond: the engine uses it to
     /// notice work enqueued elsewhere without polling the job table.
     fn change_marker(&self) -> Result<u64>;
+
+    // --- periodic tasks ---
+
+    /// Records `schedules` in one transaction: a new name is inserted with no
+    /// last tick; a known one gets the given task, cron expression, timezone
+    /// and queue but keeps its `last_tick_at` (`schedules`' own is ignored).
+    /// Returns the schedules as stored, in input order.
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>>;
+
+    /// Enqueues `job` as the tick at `tick_at` of schedule `name`, at most once
+    /// however many workers try: in one transaction it records the tick
+    /// (unique on `(name, tick_at)`) and moves the schedule's `last_tick_at`
+    /// to `tick_at`, which must be later than it, then inserts `job`. Returns
+    /// false, and changes nothing, when the schedule is unknown or this tick
+    /// or a later one was already enqueued.
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool>;
+
+    /// Every registered schedule, by name.
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>>;
 }

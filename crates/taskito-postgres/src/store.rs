@@ -8,7 +8,7 @@ use std::time::Duration;
 use postgres::Config;
 use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    PeriodicSchedule, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
@@ -18,7 +18,7 @@ use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
-use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
+use crate::{claim, dead, finish, insert, jobs, migrations, periodic, replay, rescue, workers};
 use crate::{PostgresOptions, ServerClock};
 
 /// Longest wait for one connection attempt (shorter when the reconnect budget
@@ -357,6 +357,23 @@ impl Store for PostgresStore {
 
     fn change_marker(&self) -> Result<u64> {
         Ok(self.listener.marker())
+    }
+
+    // --- periodic tasks ---
+
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        if schedules.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, _| periodic::register(tx, schedules))
+    }
+
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.write(|tx, prior| periodic::tick(tx, name, tick_at, job, prior))
+    }
+
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.read(periodic::list)
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
     ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    PeriodicSchedule, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
@@ -17,7 +17,7 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
+    claim, dead, errors, finish, jobs, migrations, periodic, replay, rescue, workers, SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -251,5 +251,22 @@ impl Store for SqliteStore {
             // data_version is a small positive counter.
             Ok(u64::try_from(version).unwrap_or_default())
         })
+    }
+
+    // --- periodic tasks ---
+
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        if schedules.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| periodic::register(tx, schedules))
+    }
+
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.write(|tx| periodic::tick(tx, name, tick_at, job))
+    }
+
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.read(periodic::list)
     }
 }

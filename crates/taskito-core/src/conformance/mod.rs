@@ -15,6 +15,7 @@ mod fixtures;
 mod jobs;
 mod leases;
 mod outcomes;
+mod periodic;
 mod quarantine;
 mod replay;
 mod workers;
@@ -26,6 +27,7 @@ pub use dead_letters::*;
 pub use jobs::*;
 pub use leases::*;
 pub use outcomes::*;
+pub use periodic::*;
 pub use quarantine::*;
 pub use replay::*;
 pub use workers::*;
@@ -96,10 +98,13 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
+                periodic_register_upserts_and_keeps_the_last_tick,
+                periodic_tick_enqueues_each_tick_once,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
                 two_stores_never_claim_the_same_job,
+                periodic_ticks_race_to_one_job_each,
             ]
         }
     };
