@@ -17,6 +17,8 @@ __all__ = [
     "NativeQueue",
     "NativeWorker",
     "__version__",
+    "validate_cron",
+    "cron_next",
 ]
 
 __version__: str
@@ -182,6 +184,10 @@ class NativeQueue:
         max_crashes: int = 3,
         interrupt: Callable[[str], None] | None = None,
         prefetch: int | None = None,
+        periodic: list[
+            tuple[str, str, str, str | None, str, bytes, int, int, int, int, int | None]
+        ]
+        | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.
 
@@ -191,6 +197,9 @@ class NativeQueue:
         (retry rules apply, a late finish is fenced off) and ``interrupt(job_id)`` is
         called, from another thread, so the Python side can stop the task's thread.
         ``prefetch`` jobs are claimed ahead of free threads (default: max(8, 2 x threads)).
+        ``periodic``: (name, task_name, cron_expr, timezone, queue, payload, priority,
+        max_retries, backoff_ms, timeout_ms, result_ttl_ms) per periodic task; the
+        worker registers them and enqueues each tick once with the other workers.
         """
     def request_cancel(self, job_id: str) -> bool:
         """Asks a running job to stop (``current_job.check_cancelled()`` sees it)."""
@@ -200,5 +209,14 @@ class NativeQueue:
         """Enqueues a copy of a job (metadata {"replayed_from": id}); returns the new id."""
     def replay_history(self, job_id: str) -> list[dict[str, object]]:
         """Dicts {id, original_job_id, replay_job_id, replayed_at, original_error, replay_error}."""
+    def periodic_list(self) -> list[dict[str, object]]:
+        """Every registered periodic schedule, by name."""
     def request_shutdown(self) -> None:
         """Gracefully stops this queue's running worker (or the next one to start)."""
+
+def validate_cron(cron_expr: str, timezone: str | None = None) -> str:
+    """Checks a 5/6/7-field cron expression and an IANA timezone; returns the
+    timezone's name. Raises ``QueueError`` naming the problem."""
+
+def cron_next(cron_expr: str, after_ms: int, timezone: str | None = None) -> int | None:
+    """The first tick strictly after ``after_ms``, or None if it never ticks again."""

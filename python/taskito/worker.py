@@ -28,6 +28,7 @@ from taskito._native import (
 )
 from taskito.context import current_job
 from taskito.errors import TaskCancelledError, TaskTimeoutError
+from taskito.periodic import worker_periodic_tasks
 from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
 from taskito.task import is_retryable
@@ -273,6 +274,10 @@ def _banner(queue: Queue, queues: list[str], threads: int) -> None:
     _say(f"[taskito] taskito {__version__}, database {queue._db_path}, {threads} threads")
     for config in sorted(queue._task_configs, key=lambda c: c.name):
         _say(f"[taskito]   . {config.name} ({config.queue})")
+    if queue._periodic_configs:
+        _say("[taskito] [periodic]")
+        for periodic in sorted(queue._periodic_configs, key=lambda c: str(c["name"])):
+            _say(f"[taskito]   . {periodic['name']}  ({periodic['cron_expr']})")
 
 
 def _restore(previous: dict[signal.Signals, SignalHandler]) -> None:
@@ -296,6 +301,7 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
         max_crashes=queue._max_crashes,
         interrupt=runner.interrupt,
         prefetch=queue._prefetch,
+        periodic=worker_periodic_tasks(queue),
     )
     announced = False
     signals_seen = 0

@@ -1,3 +1,5 @@
+use crate::PeriodicTask;
+
 /// How one worker process runs. Durations in milliseconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerConfig {
@@ -31,6 +33,9 @@ pub struct WorkerConfig {
     /// before the worker stops with that error. An unusable database (read-only,
     /// removed, damaged) stops it at once.
     pub give_up_after_ms: u64,
+    /// Periodic tasks this worker enqueues (with every other worker that has
+    /// them: each tick once). Empty: no ticker thread, no cost.
+    pub periodic: Vec<PeriodicTask>,
 }
 
 impl WorkerConfig {
@@ -50,6 +55,7 @@ impl WorkerConfig {
             max_commit_batch: 512,
             max_crashes: 3,
             give_up_after_ms: 30_000,
+            periodic: Vec::new(),
         }
     }
 

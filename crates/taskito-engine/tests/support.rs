@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    PeriodicSchedule, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -131,6 +131,16 @@ impl<S: Store> Store for Counting<S> {
     }
     fn change_marker(&self) -> Result<u64> {
         self.inner.change_marker()
+    }
+    // --- periodic tasks ---
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        self.inner.periodic_register(schedules)
+    }
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.inner.periodic_tick(name, tick_at, job)
+    }
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.inner.periodic_list()
     }
 }
 

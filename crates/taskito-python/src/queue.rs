@@ -11,6 +11,7 @@ use taskito_engine::{
 use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
+use crate::periodic::{schedule_dict, task_of, PeriodicTuple};
 use crate::record::{
     dead_dict, dict_list, error_dict, replay_dict, stats_dict, worker_dict, JobRecord,
 };
@@ -326,7 +327,7 @@ impl NativeQueue {
     }
 
     #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000,
-        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None))]
+        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None, periodic = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python call
     fn start_worker(
         &self,
@@ -340,6 +341,7 @@ impl NativeQueue {
         max_crashes: i32,
         interrupt: Option<Py<PyAny>>,
         prefetch: Option<usize>,
+        periodic: Option<Vec<PeriodicTuple>>,
     ) -> PyResult<NativeWorker> {
         if queues.is_empty() {
             return Err(raise(
@@ -357,6 +359,11 @@ impl NativeQueue {
         if let Some(prefetch) = prefetch {
             config.prefetch = prefetch;
         }
+        config.periodic = periodic
+            .unwrap_or_default()
+            .into_iter()
+            .map(task_of)
+            .collect();
         let shutdown = self.control().for_new_worker();
         let executor = Arc::new(PyExecutor { run_job, interrupt });
         let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
@@ -398,6 +405,12 @@ impl NativeQueue {
     fn replay_history<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
         let rows = py.detach(|| self.store.replay_history(job_id)).py()?;
         dict_list(py, &rows, replay_dict)
+    }
+
+    /// Every registered periodic schedule, by name.
+    fn periodic_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = py.detach(|| self.store.periodic_list()).py()?;
+        dict_list(py, &rows, schedule_dict)
     }
 
     /// Gracefully stops the running worker, or the next one to start.
