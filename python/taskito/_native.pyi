@@ -17,8 +17,8 @@ __all__ = [
     "NativeQueue",
     "NativeWorker",
     "__version__",
-    "validate_cron",
     "cron_next",
+    "validate_cron",
 ]
 
 __version__: str
@@ -184,9 +184,7 @@ class NativeQueue:
         max_crashes: int = 3,
         interrupt: Callable[[str], None] | None = None,
         prefetch: int | None = None,
-        periodic: list[
-            tuple[str, str, str, str | None, str, bytes, int, int, int, int, int | None]
-        ]
+        periodic: list[tuple[str, str, str, str | None, str, bytes, int, int, int, int, int | None]]
         | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.

@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from taskito.task import TaskWrapper
 
 # What NativeQueue.start_worker takes per periodic task.
-PeriodicTuple = tuple[
-    str, str, str, "str | None", str, bytes, int, int, int, int, "int | None"
-]
+PeriodicTuple = tuple[str, str, str, "str | None", str, bytes, int, int, int, int, "int | None"]
 
 
 def periodic_decorator(

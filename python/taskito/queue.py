@@ -303,8 +303,8 @@ class Queue:
         return periodic_decorator(self, cron, name, args, kwargs, queue, timezone)
 
     def periodic_tasks(self) -> list[dict[str, Any]]:
-        """The schedules workers registered: name, task_name, cron_expr, timezone,
-        queue, last_tick_at and next_tick_at (Unix ms; None before the first tick)."""
+        """The schedules workers registered: name, task_name, cron_expr, timezone, queue,
+        registered_at, last_tick_at and next_tick_at (Unix ms; None before the first tick)."""
         from taskito.periodic import periodic_tasks
 
         return periodic_tasks(self)

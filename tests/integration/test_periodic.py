@@ -83,17 +83,20 @@ def _periodic_daily(queue: Queue, seen: list[int]) -> None:
         return n * 2
 
 
-def _set_last_tick(backend: Backend, queue: Queue, name: str, tick_at: int) -> None:
-    sql = f"UPDATE periodic_schedules SET last_tick_at = {tick_at} WHERE name = '{name}'"
+def _rewind(backend: Backend, name: str, column: str, at: int) -> None:
+    sql = f"UPDATE periodic_schedules SET {column} = {at} WHERE name = '{name}'"
     if backend.is_postgres:
         backend.sql(sql)
     else:
         sqlite_elsewhere(backend.dir / "taskito.db", sql)
 
 
+@pytest.mark.parametrize("since", ["last_tick_at", "registered_at"])
 def test_after_downtime_one_job_covers_the_missed_window(
-    any_backend: Backend, start_worker: Callable[..., WorkerThread]
+    any_backend: Backend, start_worker: Callable[..., WorkerThread], since: str
 ) -> None:
+    """Missed since the last tick, or since registration for a schedule that never
+    ticked: one job either way."""
     seen: list[int] = []
     first = any_backend.queue(workers=1)
     _periodic_daily(first, seen)
@@ -109,7 +112,7 @@ def test_after_downtime_one_job_covers_the_missed_window(
     assert schedule["next_tick_at"] == midnight + day
 
     # Ten days without any worker: ten missed midnights.
-    _set_last_tick(any_backend, first, "daily", midnight - 10 * day)
+    _rewind(any_backend, "daily", since, midnight - 10 * day)
     # Two workers come back at once; between them they enqueue one job, for the
     # latest missed tick, and it runs.
     second = any_backend.queue(workers=1)
@@ -140,6 +143,8 @@ def test_periodic_tasks_lists_what_workers_registered(
     listed: list[dict[str, Any]] = wait_for(queue.periodic_tasks, 15, what="registration")
     [entry] = listed
     next_tick = entry.pop("next_tick_at")
+    registered = entry.pop("registered_at")
+    assert abs(registered - time.time() * 1000) < 60_000
     assert entry == {
         "name": "weekly",
         "task_name": "weekly",

@@ -44,7 +44,11 @@ def test_default_name_and_re_registration_replace_the_schedule(q: Queue) -> None
 
     first = q.periodic("0 * * * * *")(report)
     again = q.periodic("0 0 * * * *", timezone="Europe/Paris")(report)
-    assert first.name == again.name == f"{__name__}.test_default_name_and_re_registration_replace_the_schedule.<locals>.report"
+    assert (
+        first.name
+        == again.name
+        == f"{__name__}.test_default_name_and_re_registration_replace_the_schedule.<locals>.report"
+    )
     [config] = q._periodic_configs
     assert (config["cron_expr"], config["timezone"]) == ("0 0 * * * *", "Europe/Paris")
 
@@ -79,8 +83,9 @@ def test_an_invalid_expression_raises_value_error_at_decoration(
 
 
 def test_an_unknown_timezone_raises_value_error_at_decoration(q: Queue) -> None:
-    with pytest.raises(ValueError, match="unknown timezone 'Mars/Olympus'|unknown timezone \"Mars/Olympus\""):
+    with pytest.raises(ValueError, match="unknown timezone") as info:
         q.periodic("* * * * *", timezone="Mars/Olympus")
+    assert "Mars/Olympus" in str(info.value)
     assert q._periodic_configs == []
 
 
@@ -90,7 +95,7 @@ def test_wrong_types_are_one_sentence(q: Queue) -> None:
     with pytest.raises(QueueError, match="timezone must be an IANA name"):
         q.periodic("* * * * *", timezone=1)  # type: ignore[arg-type]
     with pytest.raises(QueueError, match="args of task 'bad' must be a tuple"):
-        q.periodic("* * * * *", name="bad", args="oops")(lambda s: None)  # type: ignore[arg-type]
+        q.periodic("* * * * *", name="bad", args="oops")(lambda s: None)
 
 
 def test_next_tick_follows_the_timezone() -> None:

@@ -12,5 +12,8 @@ pub struct PeriodicSchedule {
     /// An IANA name, e.g. `UTC` or `Europe/Paris`.
     pub timezone: String,
     pub queue: String,
+    /// When a worker first registered this name (Unix ms): ticks missed since
+    /// then are caught up (once) even before the first tick.
+    pub registered_at: i64,
     pub last_tick_at: Option<i64>,
 }

@@ -111,9 +111,10 @@ pub trait Store: Send + Sync {
 
     // --- periodic tasks ---
 
-    /// Records `schedules` in one transaction: a new name is inserted with no
-    /// last tick; a known one gets the given task, cron expression, timezone
-    /// and queue but keeps its `last_tick_at` (`schedules`' own is ignored).
+    /// Records `schedules` in one transaction: a new name is inserted as given
+    /// but with no last tick; a known one gets the given task, cron
+    /// expression, timezone and queue but keeps its `registered_at` and
+    /// `last_tick_at` (`schedules`' own are ignored).
     /// Returns the schedules as stored, in input order.
     fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>>;
 

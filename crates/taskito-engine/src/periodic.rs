@@ -7,7 +7,7 @@
 //! one was suspended) gets **one** job for the whole missed window, for the
 //! latest missed tick, as soon as a worker sees it; then it continues on its
 //! schedule. A schedule registered for the first time starts with its next
-//! tick.
+//! tick; one registered earlier that never ticked catches up from then.
 
 use std::time::Duration;
 
@@ -52,8 +52,9 @@ pub(crate) struct Follow {
 }
 
 /// Parses `tasks`, registers them in the store (upsert) and returns them with
-/// their cursors: a known schedule resumes from its last tick (so missed
-/// ticks are caught up, once), a new one from `now`.
+/// their cursors: a known schedule resumes from its last tick, or from its
+/// first registration if it never ticked (so missed ticks are caught up,
+/// once); a new one from `now`.
 ///
 /// # Errors
 /// [`taskito_core::Error::InvalidInput`] for an invalid cron expression or
@@ -72,6 +73,7 @@ pub(crate) fn register(store: &dyn Store, tasks: &[PeriodicTask], now: i64) -> R
             cron_expr: task.cron_expr.clone(),
             timezone: schedule.timezone().to_owned(),
             queue: task.queue.clone(),
+            registered_at: now,
             last_tick_at: None,
         })
         .collect();
@@ -82,7 +84,7 @@ pub(crate) fn register(store: &dyn Store, tasks: &[PeriodicTask], now: i64) -> R
         .map(|((task, schedule), row)| Follow {
             task,
             schedule,
-            cursor: row.last_tick_at.unwrap_or(now),
+            cursor: row.last_tick_at.unwrap_or(row.registered_at),
         })
         .collect())
 }

@@ -9,6 +9,8 @@ CREATE TABLE periodic_schedules (
     cron_expr    TEXT    NOT NULL,
     timezone     TEXT    NOT NULL,
     queue        TEXT    NOT NULL,
+    -- Ticks missed since the first registration are caught up, once.
+    registered_at BIGINT NOT NULL,
     last_tick_at BIGINT
 );
 

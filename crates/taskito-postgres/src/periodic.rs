@@ -28,7 +28,14 @@ pub(crate) fn register(
     for s in schedules {
         let row = tx.query(
             UPSERT,
-            &[&s.name, &s.task_name, &s.cron_expr, &s.timezone, &s.queue],
+            &[
+                &s.name,
+                &s.task_name,
+                &s.cron_expr,
+                &s.timezone,
+                &s.queue,
+                &s.registered_at,
+            ],
         )?;
         for row in &row {
             stored.push(schedule(row)?);
@@ -80,6 +87,7 @@ fn schedule(row: &Row) -> TxResult<PeriodicSchedule> {
         cron_expr: row.try_get(2)?,
         timezone: row.try_get(3)?,
         queue: row.try_get(4)?,
-        last_tick_at: row.try_get(5)?,
+        registered_at: row.try_get(5)?,
+        last_tick_at: row.try_get(6)?,
     })
 }

@@ -75,6 +75,7 @@ pub(crate) fn schedule_dict<'py>(
     d.set_item("cron_expr", &s.cron_expr)?;
     d.set_item("timezone", &s.timezone)?;
     d.set_item("queue", &s.queue)?;
+    d.set_item("registered_at", s.registered_at)?;
     d.set_item("last_tick_at", s.last_tick_at)?;
     Ok(d)
 }

@@ -25,7 +25,14 @@ pub(crate) fn register(
     let mut stored = Vec::with_capacity(schedules.len());
     for s in schedules {
         stored.push(upsert.query_row(
-            params![s.name, s.task_name, s.cron_expr, s.timezone, s.queue],
+            params![
+                s.name,
+                s.task_name,
+                s.cron_expr,
+                s.timezone,
+                s.queue,
+                s.registered_at
+            ],
             schedule_from_row,
         )?);
     }
@@ -72,6 +79,7 @@ fn schedule_from_row(row: &Row<'_>) -> rusqlite::Result<PeriodicSchedule> {
         cron_expr: row.get(2)?,
         timezone: row.get(3)?,
         queue: row.get(4)?,
-        last_tick_at: row.get(5)?,
+        registered_at: row.get(5)?,
+        last_tick_at: row.get(6)?,
     })
 }

@@ -12,6 +12,7 @@ fn schedule(name: &str, cron: &str) -> PeriodicSchedule {
         cron_expr: cron.to_owned(),
         timezone: "UTC".to_owned(),
         queue: "default".to_owned(),
+        registered_at: T0,
         last_tick_at: None,
     }
 }
@@ -35,10 +36,14 @@ pub fn periodic_register_upserts_and_keeps_the_last_tick(store: &dyn Store) {
     assert!(store.periodic_list().expect("periodic_list").is_empty());
     let mut given = schedule("b", "* * * * *");
     given.last_tick_at = Some(T0); // ignored: the store owns the last tick
+    given.registered_at = T0 - 7;
     let stored = store
         .periodic_register(&[given.clone(), schedule("a", "0 * * * * *")])
         .expect("periodic_register");
-    let mut b = schedule("b", "* * * * *");
+    let mut b = PeriodicSchedule {
+        last_tick_at: None,
+        ..given
+    };
     assert_eq!(stored, vec![b.clone(), schedule("a", "0 * * * * *")]);
 
     assert!(store
@@ -48,10 +53,12 @@ pub fn periodic_register_upserts_and_keeps_the_last_tick(store: &dyn Store) {
     changed.timezone = "Europe/Paris".into();
     changed.queue = r#"q "x"; --"#.into();
     changed.task_name = "tasks.other".into();
+    changed.registered_at = T0 + 5_000; // ignored: the first registration is kept
     let stored = store
         .periodic_register(&[changed.clone()])
         .expect("periodic_register");
     changed.last_tick_at = Some(T0);
+    changed.registered_at = T0 - 7;
     assert_eq!(stored, vec![changed.clone()], "the last tick is kept");
     b = changed;
     assert_eq!(
