@@ -554,6 +554,8 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
         "dead_letters",
         "job_errors",
         "jobs",
+        "periodic_schedules",
+        "periodic_ticks",
         "replay_history",
         "taskito_migrations",
         "workers",
