@@ -17,6 +17,8 @@ __all__ = [
     "NativeQueue",
     "NativeWorker",
     "__version__",
+    "cron_next",
+    "validate_cron",
 ]
 
 __version__: str
@@ -186,6 +188,8 @@ class NativeQueue:
         interrupt: Callable[[str], None] | None = None,
         prefetch: int | None = None,
         limits: list[_TaskLimits] | None = None,
+        periodic: list[tuple[str, str, str, str | None, str, bytes, int, int, int, int, int | None]]
+        | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.
 
@@ -197,6 +201,9 @@ class NativeQueue:
         ``prefetch`` jobs are claimed ahead of free threads (default: max(8, 2 x threads)).
         ``limits`` lists ``(task_name, (count, period_ms) | None, (threshold, window_ms,
         cooldown_ms) | None)``: each task's rate limit and circuit breaker.
+        ``periodic``: (name, task_name, cron_expr, timezone, queue, payload, priority,
+        max_retries, backoff_ms, timeout_ms, result_ttl_ms) per periodic task; the
+        worker registers them and enqueues each tick once with the other workers.
         """
     def request_cancel(self, job_id: str) -> bool:
         """Asks a running job to stop (``current_job.check_cancelled()`` sees it)."""
@@ -206,6 +213,8 @@ class NativeQueue:
         """Enqueues a copy of a job (metadata {"replayed_from": id}); returns the new id."""
     def replay_history(self, job_id: str) -> list[dict[str, object]]:
         """Dicts {id, original_job_id, replay_job_id, replayed_at, original_error, replay_error}."""
+    def periodic_list(self) -> list[dict[str, object]]:
+        """Every registered periodic schedule, by name."""
     def request_shutdown(self) -> None:
         """Gracefully stops this queue's running worker (or the next one to start)."""
     def circuit_breakers(self) -> list[dict[str, object]]:
@@ -234,3 +243,10 @@ class NativeQueue:
         """The ids the job depends on, in the order given."""
     def job_dependents(self, job_id: str) -> list[str]:
         """The ids of the jobs that depend on this one."""
+
+def validate_cron(cron_expr: str, timezone: str | None = None) -> str:
+    """Checks a 5/6/7-field cron expression and an IANA timezone; returns the
+    timezone's name. Raises ``QueueError`` naming the problem."""
+
+def cron_next(cron_expr: str, after_ms: int, timezone: str | None = None) -> int | None:
+    """The first tick strictly after ``after_ms``, or None if it never ticks again."""

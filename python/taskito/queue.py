@@ -298,6 +298,34 @@ class Queue:
                 return config
         return None
 
+    def periodic(
+        self,
+        cron: str,
+        name: str | None = None,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+        queue: str = "default",
+        timezone: str | None = None,
+    ) -> Callable[[Callable[..., Any]], TaskWrapper]:
+        """Register a function as a task enqueued on the cron schedule ``cron``.
+
+        ``cron`` has 5 fields (minute first), 6 (seconds first) or 7 (seconds first,
+        year last), read in ``timezone`` (an IANA name such as ``"Europe/Paris"``; UTC
+        by default). Running workers enqueue each tick once between them, with ``args``
+        and ``kwargs``; after downtime a schedule gets one job for the missed window.
+        An invalid expression or timezone raises :class:`QueueError` (a ``ValueError``).
+        """
+        from taskito.periodic import periodic_decorator
+
+        return periodic_decorator(self, cron, name, args, kwargs, queue, timezone)
+
+    def periodic_tasks(self) -> list[dict[str, Any]]:
+        """The schedules workers registered: name, task_name, cron_expr, timezone, queue,
+        registered_at, last_tick_at and next_tick_at (Unix ms; None before the first tick)."""
+        from taskito.periodic import periodic_tasks
+
+        return periodic_tasks(self)
+
     # -- hooks -------------------------------------------------------------------------
 
     def before_task(self, fn: F) -> F:

@@ -31,6 +31,7 @@ from taskito.context import current_job
 from taskito.dependencies import received_args
 from taskito.errors import StorageError, TaskCancelledError, TaskTimeoutError
 from taskito.limits import worker_limits
+from taskito.periodic import worker_periodic_tasks
 from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
 from taskito.task import is_retryable
@@ -298,6 +299,10 @@ def _banner(queue: Queue, queues: list[str], threads: int) -> None:
     _say(f"[taskito] taskito {__version__}, database {queue._db_path}, {threads} threads")
     for config in sorted(queue._task_configs, key=lambda c: c.name):
         _say(f"[taskito]   . {config.name} ({config.queue})")
+    if queue._periodic_configs:
+        _say("[taskito] [periodic]")
+        for periodic in sorted(queue._periodic_configs, key=lambda c: str(c["name"])):
+            _say(f"[taskito]   . {periodic['name']}  ({periodic['cron_expr']})")
 
 
 def _restore(previous: dict[signal.Signals, SignalHandler]) -> None:
@@ -322,6 +327,7 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
         interrupt=runner.interrupt,
         prefetch=queue._prefetch,
         limits=worker_limits(queue),
+        periodic=worker_periodic_tasks(queue),
     )
     announced = False
     signals_seen = 0

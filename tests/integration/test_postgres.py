@@ -558,6 +558,8 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
         "jobs",
         "rate_limits",
         "rate_reservations",
+        "periodic_schedules",
+        "periodic_ticks",
         "replay_history",
         "taskito_migrations",
         "workers",

@@ -2,10 +2,12 @@
 //! [`Store`] trait every storage backend implements. No I/O lives here.
 
 mod clock;
+mod cron;
 mod error;
 mod job;
 mod limits;
 mod outcome;
+mod periodic;
 mod records;
 mod retry;
 mod store;
@@ -14,10 +16,12 @@ mod store;
 pub mod conformance;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cron::CronSchedule;
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use limits::{Admission, Breaker, BreakerConfig, BreakerState, RateLimit, TRIAL_WAIT_MS};
 pub use outcome::{FinishReport, Outcome};
+pub use periodic::PeriodicSchedule;
 pub use records::{
     ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, QueueDepth, ReplayRecord, RescueReport,
     Stats, WorkerInfo,

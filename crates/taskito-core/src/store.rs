@@ -1,6 +1,7 @@
 use crate::{
     Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
-    JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
+    JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
+    Stats, WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -182,4 +183,23 @@ pub trait Store: Send + Sync {
 
     /// The ids of the jobs that depend on this one, oldest first.
     fn job_dependents(&self, id: &str) -> Result<Vec<String>>;
+    // --- periodic tasks ---
+
+    /// Records `schedules` in one transaction: a new name is inserted as given
+    /// but with no last tick; a known one gets the given task, cron
+    /// expression, timezone and queue but keeps its `registered_at` and
+    /// `last_tick_at` (`schedules`' own are ignored).
+    /// Returns the schedules as stored, in input order.
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>>;
+
+    /// Enqueues `job` as the tick at `tick_at` of schedule `name`, at most once
+    /// however many workers try: in one transaction it records the tick
+    /// (unique on `(name, tick_at)`) and moves the schedule's `last_tick_at`
+    /// to `tick_at`, which must be later than it, then inserts `job`. Returns
+    /// false, and changes nothing, when the schedule is unknown or this tick
+    /// or a later one was already enqueued.
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool>;
+
+    /// Every registered schedule, by name.
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>>;
 }

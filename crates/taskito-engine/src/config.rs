@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use crate::PeriodicTask;
 use crate::TaskLimits;
 
 /// How one worker process runs. Durations in milliseconds.
@@ -38,6 +39,9 @@ pub struct WorkerConfig {
     /// Rate limits and circuit breakers, by task name (tasks not named have
     /// none and pay nothing for them).
     pub limits: HashMap<String, TaskLimits>,
+    /// Periodic tasks this worker enqueues (with every other worker that has
+    /// them: each tick once). Empty: no ticker thread, no cost.
+    pub periodic: Vec<PeriodicTask>,
 }
 
 impl WorkerConfig {
@@ -58,6 +62,7 @@ impl WorkerConfig {
             max_crashes: 3,
             give_up_after_ms: 30_000,
             limits: HashMap::new(),
+            periodic: Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@ use taskito_core::{Clock, Error, Job, Result, Store, WorkerInfo};
 
 use crate::heartbeat::Beat;
 use crate::limits::Gate;
+use crate::periodic::{self, Follow};
 use crate::pool;
 use crate::results::{AttemptInfo, Finished};
 use crate::running::Running;
@@ -117,6 +118,7 @@ impl Worker {
         // Jobs of a worker of this host that died (e.g. the one this one replaces)
         // go back at once instead of waiting for their lease.
         heartbeat::recover(store.as_ref(), &info, now, config.max_crashes)?;
+        let follows = periodic::register(store.as_ref(), &config.periodic, now)?;
         let shared = Arc::new(Shared {
             shutdown: signals.shutdown,
             wake: signals.wake,
@@ -130,7 +132,17 @@ impl Worker {
         let thread_shared = Arc::clone(&shared);
         let supervisor = std::thread::Builder::new()
             .name("taskito-supervisor".into())
-            .spawn(move || supervise(&store, &executor, &clock, &config, &thread_shared, info))
+            .spawn(move || {
+                supervise(
+                    &store,
+                    &executor,
+                    &clock,
+                    &config,
+                    &thread_shared,
+                    info,
+                    follows,
+                );
+            })
             .map_err(|e| Error::Storage(format!("could not start the worker thread: {e}")))?;
         Ok(WorkerHandle {
             shared,
@@ -191,6 +203,8 @@ struct Threads {
     heartbeat: JoinHandle<()>,
     watchdog: JoinHandle<()>,
     watcher: JoinHandle<()>,
+    /// The periodic ticker, when the worker has periodic tasks.
+    ticker: Option<JoinHandle<()>>,
     /// Dropped to stop the heartbeat (last, it keeps leases alive while draining).
     stop_heartbeat: Sender<()>,
     /// Dropped to stop the watchdog and the watcher (before the last outcomes
@@ -207,8 +221,9 @@ fn supervise(
     config: &WorkerConfig,
     shared: &Arc<Shared>,
     info: WorkerInfo,
+    follows: Vec<Follow>,
 ) {
-    match spawn_threads(store, executor, clock, config, shared, info) {
+    match spawn_threads(store, executor, clock, config, shared, info, follows) {
         Ok(threads) => drain_and_stop(config, shared, threads),
         Err(e) => shared.fail(&Error::Storage(format!(
             "could not start worker threads: {e}"
@@ -225,6 +240,7 @@ fn spawn_threads(
     config: &WorkerConfig,
     shared: &Arc<Shared>,
     info: WorkerInfo,
+    follows: Vec<Follow>,
 ) -> std::io::Result<Threads> {
     let (jobs_tx, jobs_rx) = bounded::<Job>(config.capacity());
     let (results_tx, results_rx) = unbounded::<Finished>();
@@ -281,6 +297,19 @@ fn spawn_threads(
             .name("taskito-watcher".into())
             .spawn(move || watcher::run(&watchdog_stop, store.as_ref(), &shared, every))?
     };
+    let ticker = if follows.is_empty() {
+        None
+    } else {
+        let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
+        let give_up = Duration::from_millis(config.give_up_after_ms);
+        Some(
+            std::thread::Builder::new()
+                .name("taskito-periodic".into())
+                .spawn(move || {
+                    periodic::run(store.as_ref(), clock.as_ref(), &shared, follows, give_up);
+                })?,
+        )
+    };
     let scheduler = {
         let (store, clock, shared) = (Arc::clone(store), Arc::clone(clock), Arc::clone(shared));
         let config = config.clone();
@@ -310,6 +339,7 @@ fn spawn_threads(
         heartbeat,
         watchdog,
         watcher,
+        ticker,
         stop_heartbeat,
         stop_watchdog,
         results: results_tx,
@@ -328,6 +358,9 @@ fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
     {}
     shared.wake.notify();
     let _ = t.scheduler.join();
+    if let Some(ticker) = t.ticker {
+        let _ = ticker.join();
+    }
     let deadline = Instant::now() + Duration::from_millis(config.grace_ms);
     let idle = shared.wait_idle(deadline);
     drop(t.stop_watchdog);

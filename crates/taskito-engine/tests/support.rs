@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use taskito_core::{
     Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
-    JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store,
-    WorkerInfo,
+    JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
+    Stats, Store, WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -179,6 +179,17 @@ impl<S: Store> Store for Counting<S> {
     }
     fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
         self.inner.job_dependents(id)
+    }
+
+    // --- periodic tasks ---
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        self.inner.periodic_register(schedules)
+    }
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.inner.periodic_tick(name, tick_at, job)
+    }
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.inner.periodic_list()
     }
 }
 

@@ -24,6 +24,7 @@ mod migrations;
 mod notifier;
 mod options;
 mod outage;
+mod periodic;
 mod pool;
 mod replay;
 mod rescue;

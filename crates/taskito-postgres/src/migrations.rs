@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_dependencies",
         include_str!("../migrations/0002_dependencies.sql"),
     ),
+    (
+        "0003_periodic",
+        include_str!("../migrations/0003_periodic.sql"),
+    ),
     ("0004_limits", include_str!("../migrations/0004_limits.sql")),
 ];
 

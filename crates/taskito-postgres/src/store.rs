@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use taskito_core::{
     Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, FinishReport, Job,
-    JobErrorRecord, JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport, Result,
-    Stats, Store, WorkerInfo,
+    JobErrorRecord, JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
+    RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
@@ -20,7 +20,8 @@ use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
 use crate::{
-    claim, dead, dependencies, finish, insert, jobs, limits, migrations, replay, rescue, workers,
+    claim, dead, dependencies, finish, insert, jobs, limits, migrations, periodic, replay, rescue,
+    workers,
 };
 use crate::{PostgresOptions, ServerClock};
 
@@ -440,6 +441,23 @@ impl Store for PostgresStore {
 
     fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
         self.read(|c| dependencies::dependents(c, id))
+    }
+
+    // --- periodic tasks ---
+
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        if schedules.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, _| periodic::register(tx, schedules))
+    }
+
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.write(|tx, prior| periodic::tick(tx, name, tick_at, job, prior))
+    }
+
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.read(periodic::list)
     }
 }
 

@@ -6,6 +6,7 @@ mod backend;
 mod errors;
 mod executor;
 mod limits;
+mod periodic;
 mod queue;
 mod record;
 mod worker;
@@ -22,5 +23,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<record::JobRecord>()?;
     m.add_class::<queue::NativeQueue>()?;
     m.add_class::<worker::NativeWorker>()?;
+    m.add_function(wrap_pyfunction!(periodic::validate_cron, m)?)?;
+    m.add_function(wrap_pyfunction!(periodic::cron_next, m)?)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
 use crate::limits::{breaker_dict, task_limits, TaskLimitsArg};
+use crate::periodic::{schedule_dict, task_of, PeriodicTuple};
 use crate::record::{
     dead_dict, depth_dict, dict_list, error_dict, replay_dict, stats_dict, worker_dict, JobRecord,
 };
@@ -332,7 +333,8 @@ impl NativeQueue {
     }
 
     #[pyo3(signature = (run_job, queues, threads, *, lease_ms = 10_000, grace_ms = 30_000,
-        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None, limits = None))]
+        poll_ms = 50, max_crashes = 3, interrupt = None, prefetch = None, limits = None,
+        periodic = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python call
     fn start_worker(
         &self,
@@ -347,6 +349,7 @@ impl NativeQueue {
         interrupt: Option<Py<PyAny>>,
         prefetch: Option<usize>,
         limits: Option<Vec<TaskLimitsArg>>,
+        periodic: Option<Vec<PeriodicTuple>>,
     ) -> PyResult<NativeWorker> {
         if queues.is_empty() {
             return Err(raise(
@@ -365,6 +368,11 @@ impl NativeQueue {
             config.prefetch = prefetch;
         }
         config.limits = task_limits(limits.unwrap_or_default());
+        config.periodic = periodic
+            .unwrap_or_default()
+            .into_iter()
+            .map(task_of)
+            .collect();
         let shutdown = self.control().for_new_worker();
         let executor = Arc::new(PyExecutor { run_job, interrupt });
         let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
@@ -406,6 +414,12 @@ impl NativeQueue {
     fn replay_history<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
         let rows = py.detach(|| self.store.replay_history(job_id)).py()?;
         dict_list(py, &rows, replay_dict)
+    }
+
+    /// Every registered periodic schedule, by name.
+    fn periodic_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = py.detach(|| self.store.periodic_list()).py()?;
+        dict_list(py, &rows, schedule_dict)
     }
 
     /// Gracefully stops the running worker, or the next one to start.

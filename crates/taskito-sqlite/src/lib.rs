@@ -18,6 +18,7 @@ mod jobs;
 mod limits;
 mod migrations;
 mod options;
+mod periodic;
 mod pool;
 mod queue_list;
 mod replay;

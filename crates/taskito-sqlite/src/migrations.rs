@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_delivery.sql"),
     include_str!("../migrations/0003_dependencies.sql"),
+    include_str!("../migrations/0004_periodic.sql"),
     include_str!("../migrations/0005_limits.sql"),
 ];
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
     Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Error, FinishReport,
-    Job, JobErrorRecord, JobFilter, NewJob, Outcome, QueueDepth, ReplayRecord, RescueReport,
-    Result, Stats, Store, WorkerInfo,
+    Job, JobErrorRecord, JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
+    RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
@@ -18,8 +18,8 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, dependencies, errors, finish, jobs, limits, migrations, replay, rescue, workers,
-    SqliteOptions,
+    claim, dead, dependencies, errors, finish, jobs, limits, migrations, periodic, replay, rescue,
+    workers, SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -320,5 +320,22 @@ impl Store for SqliteStore {
 
     fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
         self.read(|c| dependencies::dependents(c, id))
+    }
+
+    // --- periodic tasks ---
+
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        if schedules.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| periodic::register(tx, schedules))
+    }
+
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.write(|tx| periodic::tick(tx, name, tick_at, job))
+    }
+
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.read(periodic::list)
     }
 }

@@ -7,6 +7,13 @@ use taskito_sqlite::{SqliteOptions, SqliteStore};
 
 const T0: i64 = 1_700_000_000_000;
 
+/// The schema version of this taskito: one step per file in `migrations/`.
+fn latest() -> i64 {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+    let steps = std::fs::read_dir(dir).expect("migrations dir").count();
+    i64::try_from(steps).expect("a few steps")
+}
+
 fn user_version(conn: &Connection) -> i64 {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version")
@@ -47,7 +54,7 @@ fn a_version_1_database_is_upgraded_in_place() {
 
     let store = SqliteStore::open(&path, SqliteOptions::default()).expect("open v1 file");
     let conn = Connection::open(&path).expect("raw");
-    assert_eq!(user_version(&conn), migration_count());
+    assert_eq!(user_version(&conn), latest());
     assert!(has_object(&conn, "table", "replay_history"));
     assert!(has_object(&conn, "table", "circuit_breakers"));
     assert!(has_object(&conn, "index", "replay_history_original"));
@@ -86,22 +93,5 @@ fn a_version_1_database_is_upgraded_in_place() {
 
     drop(store);
     SqliteStore::open(&path, SqliteOptions::default()).expect("reopen at the latest version");
-    assert_eq!(
-        user_version(&conn),
-        migration_count(),
-        "each step runs once"
-    );
-}
-
-/// How many schema steps ship: one `.sql` file each under `migrations/`.
-fn migration_count() -> i64 {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let files = std::fs::read_dir(dir).expect("migrations dir");
-    let n = files
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
-        })
-        .count();
-    i64::try_from(n).expect("a few files")
+    assert_eq!(user_version(&conn), latest(), "each step runs once");
 }

@@ -62,7 +62,14 @@ fn missing_parent_directories_are_created_and_defaults_are_sane() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("version");
-    assert_eq!(version, migration_count());
+    let steps = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("migrations dir")
+        .count();
+    assert_eq!(
+        version,
+        i64::try_from(steps).expect("a few steps"),
+        "every step applied"
+    );
 }
 
 #[test]
@@ -329,17 +336,4 @@ fn replay_metadata_escapes_the_original_id() {
         metadata.as_deref(),
         Some(r#"{"replayed_from": "odd \"id\" \\ with\ttab"}"#)
     );
-}
-
-/// How many schema steps ship: one `.sql` file each under `migrations/`.
-fn migration_count() -> i64 {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let files = std::fs::read_dir(dir).expect("migrations dir");
-    let n = files
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
-        })
-        .count();
-    i64::try_from(n).expect("a few files")
 }

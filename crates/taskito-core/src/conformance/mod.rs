@@ -17,6 +17,7 @@ mod jobs;
 mod leases;
 mod limits;
 mod outcomes;
+mod periodic;
 mod quarantine;
 mod replay;
 mod workers;
@@ -30,6 +31,7 @@ pub use jobs::*;
 pub use leases::*;
 pub use limits::*;
 pub use outcomes::*;
+pub use periodic::*;
 pub use quarantine::*;
 pub use replay::*;
 pub use workers::*;
@@ -100,13 +102,12 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
-                batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, impossible_dependencies_are_refused, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
+                batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, impossible_dependencies_are_refused, periodic_register_upserts_and_keeps_the_last_tick, periodic_tick_enqueues_each_tick_once, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
                 two_stores_never_claim_the_same_job,
-                rate_slots_are_shared_between_stores,
-                breaker_state_is_shared_between_stores,
+                breaker_state_is_shared_between_stores, periodic_ticks_race_to_one_job_each, rate_slots_are_shared_between_stores,
             ]
         }
     };

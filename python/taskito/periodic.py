@@ -1,0 +1,98 @@
+"""``@queue.periodic``: tasks enqueued on a cron schedule by the workers.
+
+Each schedule is registered in the database by every worker that starts with it;
+the workers' engines enqueue each tick exactly once between them (a database
+constraint on the schedule and tick time). After downtime, a schedule gets one job for
+the whole missed window, not one per missed tick. See ``docs/periodic.md``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Callable
+
+from taskito._native import cron_next, validate_cron
+from taskito.errors import QueueError
+
+if TYPE_CHECKING:
+    from taskito.queue import Queue
+    from taskito.task import TaskWrapper
+
+# What NativeQueue.start_worker takes per periodic task.
+PeriodicTuple = tuple[str, str, str, "str | None", str, bytes, int, int, int, int, "int | None"]
+
+
+def periodic_decorator(
+    queue: Queue,
+    cron: str,
+    name: str | None,
+    args: Sequence[Any],
+    kwargs: dict[str, Any] | None,
+    queue_name: str,
+    timezone: str | None,
+) -> Callable[[Callable[..., Any]], TaskWrapper]:
+    """Check the schedule now, then register the function as a task and its schedule."""
+    if not isinstance(cron, str):
+        raise QueueError(f"cron must be a string such as '*/5 * * * *', not {type(cron).__name__}")
+    if timezone is not None and not isinstance(timezone, str):
+        raise QueueError(
+            f"timezone must be an IANA name such as 'Europe/Paris', not {type(timezone).__name__}"
+        )
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise QueueError(f"the name of a periodic task must be a non-empty string, got {name!r}")
+    tz_name = validate_cron(cron, timezone)
+
+    def decorate(fn: Callable[..., Any]) -> TaskWrapper:
+        if not callable(fn):
+            raise QueueError(f"@queue.periodic decorates functions, not {type(fn).__name__}")
+        task_name = name if name is not None else f"{fn.__module__}.{fn.__qualname__}"
+        payload = queue._payload(task_name, args, kwargs)  # before registering anything
+        wrapper = queue.task(name=task_name, queue=queue_name)(fn)
+        config = {
+            "name": wrapper.name,
+            "task_name": wrapper.name,
+            "cron_expr": cron,
+            "payload": payload,
+            "queue": queue_name,
+            "timezone": tz_name,
+        }
+        queue._periodic_configs = [c for c in queue._periodic_configs if c["name"] != wrapper.name]
+        queue._periodic_configs.append(config)
+        return wrapper
+
+    return decorate
+
+
+def worker_periodic_tasks(queue: Queue) -> list[PeriodicTuple]:
+    """The queue's schedules as the engine takes them, with each task's job options."""
+    tasks: list[PeriodicTuple] = []
+    ttl_ms = queue._ttl_ms(None)
+    for config in queue._periodic_configs:
+        options = queue._options(config["task_name"], None, None, config["queue"], None, None)
+        tasks.append(
+            (
+                config["name"],
+                config["task_name"],
+                config["cron_expr"],
+                config["timezone"],
+                config["queue"],
+                config["payload"],
+                options["priority"],
+                options["max_retries"],
+                options["backoff_ms"],
+                options["timeout_ms"],
+                ttl_ms,
+            )
+        )
+    return tasks
+
+
+def periodic_tasks(queue: Queue) -> list[dict[str, Any]]:
+    """The schedules registered in the database by workers, with their last and next tick."""
+    now_ms = int(time.time() * 1000)
+    schedules: list[dict[str, Any]] = [dict(s) for s in queue._inner.periodic_list()]
+    for s in schedules:
+        after = max(now_ms, s["last_tick_at"] or 0)
+        s["next_tick_at"] = cron_next(s["cron_expr"], after, s["timezone"])
+    return schedules
