@@ -4,6 +4,8 @@
 mod clock;
 mod error;
 mod job;
+mod logs;
+mod metrics;
 mod outcome;
 mod records;
 mod retry;
@@ -15,6 +17,8 @@ pub mod conformance;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
+pub use logs::{LogEntry, LogFilter, NewLogEntry, LOG_LEVELS};
+pub use metrics::{metric_bucket, summarize, Histogram, MetricRollup, MetricTally, TaskMetrics};
 pub use outcome::{FinishReport, Outcome};
 pub use records::{
     ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, ReplayRecord, RescueReport, Stats,

@@ -1,6 +1,7 @@
 use crate::{
-    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
+    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, LogEntry, LogFilter,
+    MetricRollup, NewJob, NewLogEntry, Outcome, ReplayRecord, RescueReport, Result, Stats,
+    WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -108,4 +109,30 @@ pub trait Store: Send + Sync {
     /// the store. Cheap enough to call every millisecond: the engine uses it to
     /// notice work enqueued elsewhere without polling the job table.
     fn change_marker(&self) -> Result<u64>;
+
+    // --- observability: job logs and task metrics ---
+
+    /// Stores a log line of a job and returns its id (ids grow with each insert).
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64>;
+
+    /// The log lines of a job, oldest first (empty for an unknown id).
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>>;
+
+    /// The log lines matching `filter`, newest first (by `logged_at`, then id).
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>>;
+
+    /// Deletes log lines logged before `before`. Returns how many. (A job's lines
+    /// are also deleted with the job when it is purged.)
+    fn log_purge(&self, before: i64) -> Result<u64>;
+
+    /// Writes each rollup in one transaction, replacing the stored row of the same
+    /// worker, task and minute (a worker rewrites its running tally).
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()>;
+
+    /// The rollups whose `last_at` is at or after `since`, of `task_name` when
+    /// given, in no particular order.
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>>;
+
+    /// Deletes rollups whose `last_at` is before `before`. Returns how many.
+    fn metric_purge(&self, before: i64) -> Result<u64>;
 }

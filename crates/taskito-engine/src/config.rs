@@ -31,6 +31,9 @@ pub struct WorkerConfig {
     /// before the worker stops with that error. An unusable database (read-only,
     /// removed, damaged) stops it at once.
     pub give_up_after_ms: u64,
+    /// How long task metrics and job log lines are kept (the heartbeat prunes
+    /// older ones about once a minute).
+    pub observability_retention_ms: i64,
 }
 
 impl WorkerConfig {
@@ -50,6 +53,7 @@ impl WorkerConfig {
             max_commit_batch: 512,
             max_crashes: 3,
             give_up_after_ms: 30_000,
+            observability_retention_ms: 7 * 24 * 3_600_000,
         }
     }
 

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use taskito_core::{
-    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, LogEntry, LogFilter,
+    MetricRollup, NewJob, NewLogEntry, Outcome, ReplayRecord, RescueReport, Result, Stats, Store,
+    WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -131,6 +132,29 @@ impl<S: Store> Store for Counting<S> {
     }
     fn change_marker(&self) -> Result<u64> {
         self.inner.change_marker()
+    }
+
+    // --- observability: job logs and task metrics ---
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64> {
+        self.inner.log_insert(entry)
+    }
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>> {
+        self.inner.log_list_job(job_id)
+    }
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
+        self.inner.log_query(filter)
+    }
+    fn log_purge(&self, before: i64) -> Result<u64> {
+        self.inner.log_purge(before)
+    }
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
+        self.inner.metric_upsert_many(rollups)
+    }
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
+        self.inner.metric_list(since, task_name)
+    }
+    fn metric_purge(&self, before: i64) -> Result<u64> {
+        self.inner.metric_purge(before)
     }
 }
 

@@ -19,6 +19,7 @@ mod jobs;
 mod listener;
 mod migrations;
 mod notifier;
+mod observability;
 mod options;
 mod outage;
 mod pool;

@@ -8,7 +8,13 @@ use crate::pool::{Failed, Pool};
 /// Every schema step in order; the version of a step is its position + 1.
 /// Never edit a step that has shipped: schemas already past it would not see
 /// the change. Add a new file instead.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0005_observability",
+        include_str!("../migrations/0005_observability.sql"),
+    ),
+];
 
 const VERSION: &str = "SELECT coalesce(max(version), 0) FROM taskito_migrations";
 

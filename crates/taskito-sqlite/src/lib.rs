@@ -15,6 +15,7 @@ mod file_identity;
 mod finish;
 mod jobs;
 mod migrations;
+mod observability;
 mod options;
 mod pool;
 mod queue_list;

@@ -15,6 +15,7 @@ use crate::SqliteOptions;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_delivery.sql"),
+    include_str!("../migrations/0006_observability.sql"),
 ];
 
 fn latest() -> i64 {

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
-    ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
-    ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    ClaimRequest, DeadLetter, Error, FinishReport, Job, JobErrorRecord, JobFilter, LogEntry,
+    LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, ReplayRecord, RescueReport, Result,
+    Stats, Store, WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
@@ -17,7 +18,8 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
+    claim, dead, errors, finish, jobs, migrations, observability, replay, rescue, workers,
+    SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -251,5 +253,38 @@ impl Store for SqliteStore {
             // data_version is a small positive counter.
             Ok(u64::try_from(version).unwrap_or_default())
         })
+    }
+
+    // --- observability: job logs and task metrics ---
+
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64> {
+        self.write(|tx| observability::log_insert(tx, entry))
+    }
+
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_list_job(c, job_id))
+    }
+
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_query(c, filter))
+    }
+
+    fn log_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx| observability::log_purge(tx, before))
+    }
+
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
+        if rollups.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| observability::metric_upsert_many(tx, rollups))
+    }
+
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
+        self.read(|c| observability::metric_list(c, since, task_name))
+    }
+
+    fn metric_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx| observability::metric_purge(tx, before))
     }
 }

@@ -14,6 +14,7 @@ mod dead_letters;
 mod fixtures;
 mod jobs;
 mod leases;
+mod observability;
 mod outcomes;
 mod quarantine;
 mod replay;
@@ -25,6 +26,7 @@ pub use controls::*;
 pub use dead_letters::*;
 pub use jobs::*;
 pub use leases::*;
+pub use observability::*;
 pub use outcomes::*;
 pub use quarantine::*;
 pub use replay::*;
@@ -96,6 +98,11 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
+                logs_of_a_job_read_back_oldest_first,
+                log_query_filters_and_orders_newest_first,
+                log_purge_by_age_and_with_the_job,
+                metric_rollups_upsert_and_list,
+                metric_purge_removes_older_rollups,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
