@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taskito.errors import SoftTimeoutError, TaskCancelledError
+from taskito.observability import check_level, extra_json
 
 if TYPE_CHECKING:
     from taskito.queue import Queue
@@ -136,6 +137,21 @@ class JobContext:
             raise TypeError(f"progress must be an int, not {type(progress).__name__}")
         queue = state.require_queue("update_progress")
         queue._inner.set_progress(state.job_id, progress, state.attempt)
+
+    def log(self, message: str, level: str = "info", extra: dict[str, Any] | None = None) -> None:
+        """Store a log line for this job (read back with ``queue.task_logs(job_id)`` and
+        ``queue.query_logs(...)``).
+
+        ``level`` is one of debug, info, warning, error (anything else: ``ValueError``);
+        ``extra`` is a dict stored as JSON text (not JSON-serializable: ``TypeError``).
+        """
+        state = self._state()
+        if not isinstance(message, str):
+            raise TypeError(f"log message must be a str, not {type(message).__name__}")
+        checked = check_level(level)
+        text = extra_json(extra)
+        queue = state.require_queue("log")
+        queue._observability.log(state.job_id, state.task_name, checked, message, text)
 
     def check_cancelled(self) -> None:
         """Raise :class:`TaskCancelledError` if someone asked this job to stop.

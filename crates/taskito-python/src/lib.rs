@@ -5,6 +5,7 @@
 mod backend;
 mod errors;
 mod executor;
+mod observability;
 mod queue;
 mod record;
 mod worker;
@@ -21,5 +22,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<record::JobRecord>()?;
     m.add_class::<queue::NativeQueue>()?;
     m.add_class::<worker::NativeWorker>()?;
+    m.add_class::<observability::NativeObservability>()?;
     Ok(())
 }
