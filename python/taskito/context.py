@@ -1,7 +1,10 @@
 """``current_job``: what a running task knows about its own job.
 
 The worker sets the context on its thread before it calls a task and clears it
-afterwards, so ``current_job`` is only meaningful inside a task. The context also
+afterwards, so ``current_job`` is only meaningful inside a task: outside one, every
+property and method raises ``RuntimeError("No active job context...")``. A context with
+no queue behind it makes ``update_progress``, ``log`` and ``check_cancelled`` raise
+``RuntimeError`` (they need the worker's database); ``check_timeout`` needs none. The context also
 holds the queue that runs the job (per thread, not in a module global), so that
 several queues in one process each read and write their own database.
 """
@@ -150,6 +153,10 @@ class JobContext:
             raise TypeError(f"log message must be a str, not {type(message).__name__}")
         checked = check_level(level)
         text = extra_json(extra)
+        test_run = getattr(state, "test_run", None)  # test mode keeps lines in memory
+        if test_run is not None:
+            test_run.log(message, checked, extra)
+            return
         queue = state.require_queue("log")
         queue._observability.log(state.job_id, state.task_name, checked, message, text)
 
