@@ -292,7 +292,8 @@ mod tests {
 
     #[test]
     fn buckets_are_minutes() {
-        assert_eq!(metric_bucket(1_700_000_059_999), 1_699_999_980_000);
+        assert_eq!(metric_bucket(1_700_000_099_999), 1_700_000_040_000);
+        assert_eq!(metric_bucket(1_700_000_100_000), 1_700_000_100_000);
         assert_eq!(metric_bucket(120_000), 120_000);
     }
 }
