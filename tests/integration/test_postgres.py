@@ -553,8 +553,10 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
     assert [row[0] for row in rows] == [
         "dead_letters",
         "job_errors",
+        "job_logs",
         "jobs",
         "replay_history",
+        "task_metrics",
         "taskito_migrations",
         "workers",
     ]
