@@ -14,6 +14,7 @@ __all__ = [
     "OUTCOME_RETRY",
     "OUTCOME_SUCCESS",
     "JobRecord",
+    "NativeObservability",
     "NativeQueue",
     "NativeWorker",
     "__version__",
@@ -250,3 +251,34 @@ def validate_cron(cron_expr: str, timezone: str | None = None) -> str:
 
 def cron_next(cron_expr: str, after_ms: int, timezone: str | None = None) -> int | None:
     """The first tick strictly after ``after_ms``, or None if it never ticks again."""
+
+@final
+class NativeObservability:
+    """Job logs and task metrics over the store (and clock) of a ``NativeQueue``."""
+
+    def __new__(cls, queue: NativeQueue) -> NativeObservability: ...
+    def log(
+        self,
+        job_id: str,
+        task_name: str,
+        level: str,
+        message: str,
+        extra: str | None = None,
+    ) -> int:
+        """Stores a log line (level and extra already checked); returns its id."""
+    def task_logs(self, job_id: str) -> list[dict[str, object]]:
+        """A job's log dicts, oldest first."""
+    def query_logs(
+        self,
+        task_name: str | None = None,
+        level: str | None = None,
+        since_s: float = 3600.0,
+        limit: int = 100,
+    ) -> list[dict[str, object]]:
+        """Log dicts of the last ``since_s`` seconds, newest first (``limit`` 0: all)."""
+    def metrics(
+        self, task_name: str | None = None, since_s: float = 3600.0
+    ) -> dict[str, dict[str, float]]:
+        """``{task_name: {count, success_count, ..., max_ms}}`` over the window."""
+    def purge_logs(self, older_than_s: float) -> int:
+        """Deletes log lines older than ``older_than_s`` seconds; returns how many."""

@@ -1,7 +1,10 @@
 """``current_job``: what a running task knows about its own job.
 
 The worker sets the context on its thread before it calls a task and clears it
-afterwards, so ``current_job`` is only meaningful inside a task. The context also
+afterwards, so ``current_job`` is only meaningful inside a task: outside one, every
+property and method raises ``RuntimeError("No active job context...")``. A context with
+no queue behind it makes ``update_progress``, ``log`` and ``check_cancelled`` raise
+``RuntimeError`` (they need the worker's database); ``check_timeout`` needs none. The context also
 holds the queue that runs the job (per thread, not in a module global), so that
 several queues in one process each read and write their own database.
 """
@@ -13,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from taskito.errors import SoftTimeoutError, TaskCancelledError
+from taskito.observability import check_level, extra_json
 
 if TYPE_CHECKING:
     from taskito.queue import Queue
@@ -153,6 +157,25 @@ class JobContext:
             return
         queue = state.require_queue("update_progress")
         queue._inner.set_progress(state.job_id, progress, state.attempt)
+
+    def log(self, message: str, level: str = "info", extra: dict[str, Any] | None = None) -> None:
+        """Store a log line for this job (read back with ``queue.task_logs(job_id)`` and
+        ``queue.query_logs(...)``).
+
+        ``level`` is one of debug, info, warning, error (anything else: ``ValueError``);
+        ``extra`` is a dict stored as JSON text (not JSON-serializable: ``TypeError``).
+        """
+        state = self._state()
+        if not isinstance(message, str):
+            raise TypeError(f"log message must be a str, not {type(message).__name__}")
+        checked = check_level(level)
+        text = extra_json(extra)
+        test_run = getattr(state, "test_run", None)  # test mode keeps lines in memory
+        if test_run is not None:
+            test_run.log(message, checked, extra)
+            return
+        queue = state.require_queue("log")
+        queue._observability.log(state.job_id, state.task_name, checked, message, text)
 
     def check_cancelled(self) -> None:
         """Raise :class:`TaskCancelledError` if someone asked this job to stop.

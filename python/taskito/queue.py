@@ -14,6 +14,7 @@ from taskito._native import NativeQueue
 from taskito.dependencies import dependency_ids, receive_spec
 from taskito.errors import QueueError, SerializationError, StorageError
 from taskito.middleware import TaskMiddleware
+from taskito.observability import ObservabilityMixin
 from taskito.result import JobResult
 from taskito.serializers import CloudpickleSerializer, Serializer, failure_reason
 from taskito.signing import Signer, SigningKeys
@@ -81,7 +82,7 @@ def _prepare_db_path(db_path: str) -> None:
         ) from exc
 
 
-class Queue:
+class Queue(ObservabilityMixin):
     """A task queue stored in one SQLite file, or in PostgreSQL to span hosts.
 
     ``Queue(backend="postgres", db_url="postgresql://user@host/db")`` (or the

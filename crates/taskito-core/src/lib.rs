@@ -6,6 +6,8 @@ mod cron;
 mod error;
 mod job;
 mod limits;
+mod logs;
+mod metrics;
 mod outcome;
 mod periodic;
 mod records;
@@ -20,6 +22,8 @@ pub use cron::CronSchedule;
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use limits::{Admission, Breaker, BreakerConfig, BreakerState, RateLimit, TRIAL_WAIT_MS};
+pub use logs::{LogEntry, LogFilter, NewLogEntry, LOG_LEVELS};
+pub use metrics::{metric_bucket, summarize, Histogram, MetricRollup, MetricTally, TaskMetrics};
 pub use outcome::{FinishReport, Outcome};
 pub use periodic::PeriodicSchedule;
 pub use records::{

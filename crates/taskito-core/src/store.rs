@@ -1,7 +1,7 @@
 use crate::{
     Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
-    JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
-    Stats, WorkerInfo,
+    JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule,
+    QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
@@ -202,4 +202,29 @@ pub trait Store: Send + Sync {
 
     /// Every registered schedule, by name.
     fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>>;
+    // --- observability: job logs and task metrics ---
+
+    /// Stores a log line of a job and returns its id (ids grow with each insert).
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64>;
+
+    /// The log lines of a job, oldest first (empty for an unknown id).
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>>;
+
+    /// The log lines matching `filter`, newest first (by `logged_at`, then id).
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>>;
+
+    /// Deletes log lines logged before `before`. Returns how many. (A job's lines
+    /// are also deleted with the job when it is purged.)
+    fn log_purge(&self, before: i64) -> Result<u64>;
+
+    /// Writes each rollup in one transaction, replacing the stored row of the same
+    /// worker, task and minute (a worker rewrites its running tally).
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()>;
+
+    /// The rollups whose `last_at` is at or after `since`, of `task_name` when
+    /// given, in no particular order.
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>>;
+
+    /// Deletes rollups whose `last_at` is before `before`. Returns how many.
+    fn metric_purge(&self, before: i64) -> Result<u64>;
 }

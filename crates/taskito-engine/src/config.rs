@@ -42,6 +42,9 @@ pub struct WorkerConfig {
     /// Periodic tasks this worker enqueues (with every other worker that has
     /// them: each tick once). Empty: no ticker thread, no cost.
     pub periodic: Vec<PeriodicTask>,
+    /// How long task metrics and job log lines are kept (the heartbeat prunes
+    /// older ones about once a minute).
+    pub observability_retention_ms: i64,
 }
 
 impl WorkerConfig {
@@ -63,6 +66,7 @@ impl WorkerConfig {
             give_up_after_ms: 30_000,
             limits: HashMap::new(),
             periodic: Vec::new(),
+            observability_retention_ms: 7 * 24 * 3_600_000,
         }
     }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use taskito_core::{Clock, Result, Store, WorkerInfo};
 
+use crate::tallies::Rollups;
 use crate::trouble::Trouble;
 use crate::worker::Shared;
 
@@ -14,12 +15,14 @@ pub(crate) struct Beat {
     pub(crate) max_crashes: i32,
     pub(crate) every: Duration,
     pub(crate) give_up_after: Duration,
+    /// How long metrics and log lines are kept.
+    pub(crate) retention_ms: i64,
 }
 
 /// Once a beat until `stop` is dropped: refresh this worker's row and its jobs'
 /// leases (so a long task never loses its lease), put back jobs whose lease ran
 /// out or whose worker process on this host is gone, quarantine jobs that keep
-/// killing their workers, and prune results past their TTL.
+/// killing their workers, prune results past their TTL, and write task metrics.
 pub(crate) fn run(
     stop: &Receiver<()>,
     store: &dyn Store,
@@ -28,17 +31,27 @@ pub(crate) fn run(
     mut beat: Beat,
 ) {
     let mut trouble = Trouble::new("the heartbeat", beat.give_up_after);
+    let mut rollups = Rollups::new(&beat.info.worker_id);
     loop {
         match stop.recv_timeout(beat.every) {
             Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                // The last attempts' metrics; best effort, the worker is stopping.
+                let _ = rollups.flush(store, &shared.tallies, clock.now_ms(), beat.retention_ms);
+                return;
+            }
         }
         let now = clock.now_ms();
         beat.info.last_heartbeat = now;
         let result = store
             .worker_heartbeat(&beat.info, now + beat.lease_ms)
             .and_then(|()| recover(store, &beat.info, now, beat.max_crashes))
-            .and_then(|rescued| store.job_purge_expired_results(now).map(|_| rescued));
+            .and_then(|rescued| store.job_purge_expired_results(now).map(|_| rescued))
+            .and_then(|rescued| {
+                rollups
+                    .flush(store, &shared.tallies, now, beat.retention_ms)
+                    .map(|()| rescued)
+            });
         match result {
             Ok(rescued) => {
                 trouble.cleared();

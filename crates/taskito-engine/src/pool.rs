@@ -1,6 +1,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 use taskito_core::Job;
@@ -83,10 +84,17 @@ fn run(
     job: Job,
 ) -> (ExecResult, bool) {
     shared.running.start(info.clone(), job.timeout_ms);
+    let task = job.task_name.clone();
+    let started = Instant::now();
     // The job moves into the executor: its payload is not copied again.
     let result = catch_unwind(AssertUnwindSafe(|| executor.execute(job))).unwrap_or_else(|_| {
         ExecResult::Retry("the worker thread panicked while running the job".into())
     });
+    // Metrics: an in-memory tally; the heartbeat writes it (no storage work here).
+    let us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
+    shared
+        .tallies
+        .record(&task, us, matches!(result, ExecResult::Success(_)));
     let timed_out = shared.running.finish(&info.job_id);
     (result, timed_out)
 }

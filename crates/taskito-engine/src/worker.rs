@@ -11,6 +11,7 @@ use crate::periodic::{self, Follow};
 use crate::pool;
 use crate::results::{AttemptInfo, Finished};
 use crate::running::Running;
+use crate::tallies::AttemptTallies;
 use crate::{
     heartbeat, results, scheduler, watchdog, watcher, Bell, Executor, Phase, Shutdown, Wake,
     WorkerConfig,
@@ -26,6 +27,8 @@ pub(crate) struct Shared {
     inflight: Mutex<usize>,
     idle: Condvar,
     fault: Mutex<Option<String>>,
+    /// Attempt durations per task, for the heartbeat to write as metrics.
+    pub(crate) tallies: AttemptTallies,
 }
 
 impl Shared {
@@ -127,6 +130,7 @@ impl Worker {
             inflight: Mutex::new(0),
             idle: Condvar::new(),
             fault: Mutex::new(None),
+            tallies: AttemptTallies::default(),
         });
         let worker_id = config.worker_id.clone();
         let thread_shared = Arc::clone(&shared);
@@ -276,6 +280,7 @@ fn spawn_threads(
             max_crashes: config.max_crashes,
             every: Duration::from_millis(config.heartbeat_ms),
             give_up_after: Duration::from_millis(config.give_up_after_ms),
+            retention_ms: config.observability_retention_ms,
         };
         std::thread::Builder::new()
             .name("taskito-heartbeat".into())

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use taskito_core::{
     Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
-    JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
-    Stats, Store, WorkerInfo,
+    JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule,
+    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -190,6 +190,29 @@ impl<S: Store> Store for Counting<S> {
     }
     fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
         self.inner.periodic_list()
+    }
+
+    // --- observability: job logs and task metrics ---
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64> {
+        self.inner.log_insert(entry)
+    }
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>> {
+        self.inner.log_list_job(job_id)
+    }
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
+        self.inner.log_query(filter)
+    }
+    fn log_purge(&self, before: i64) -> Result<u64> {
+        self.inner.log_purge(before)
+    }
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
+        self.inner.metric_upsert_many(rollups)
+    }
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
+        self.inner.metric_list(since, task_name)
+    }
+    fn metric_purge(&self, before: i64) -> Result<u64> {
+        self.inner.metric_purge(before)
     }
 }
 

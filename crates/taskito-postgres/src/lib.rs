@@ -22,6 +22,7 @@ mod limits;
 mod listener;
 mod migrations;
 mod notifier;
+mod observability;
 mod options;
 mod outage;
 mod periodic;

@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0003_periodic.sql"),
     ),
     ("0004_limits", include_str!("../migrations/0004_limits.sql")),
+    (
+        "0005_observability",
+        include_str!("../migrations/0005_observability.sql"),
+    ),
 ];
 
 const VERSION: &str = "SELECT coalesce(max(version), 0) FROM taskito_migrations";

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use taskito_core::{
     Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, FinishReport, Job,
-    JobErrorRecord, JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
-    RescueReport, Result, Stats, Store, WorkerInfo,
+    JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome,
+    PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
@@ -16,6 +16,7 @@ use crate::endpoint::Endpoint;
 use crate::errors::Target;
 use crate::listener::{self, Listener};
 use crate::notifier::Notifier;
+use crate::observability;
 use crate::options::schema_name;
 use crate::outage::Outage;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
@@ -458,6 +459,39 @@ impl Store for PostgresStore {
 
     fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
         self.read(periodic::list)
+    }
+
+    // --- observability: job logs and task metrics ---
+
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64> {
+        self.write(|tx, _| observability::log_insert(tx, entry))
+    }
+
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_list_job(c, job_id))
+    }
+
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_query(c, filter))
+    }
+
+    fn log_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| observability::log_purge(tx, before))
+    }
+
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
+        if rollups.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx, _| observability::metric_upsert_many(tx, rollups))
+    }
+
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
+        self.read(|c| observability::metric_list(c, since, task_name))
+    }
+
+    fn metric_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| observability::metric_purge(tx, before))
     }
 }
 

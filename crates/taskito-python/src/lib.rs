@@ -6,6 +6,7 @@ mod backend;
 mod errors;
 mod executor;
 mod limits;
+mod observability;
 mod periodic;
 mod queue;
 mod record;
@@ -25,5 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<worker::NativeWorker>()?;
     m.add_function(wrap_pyfunction!(periodic::validate_cron, m)?)?;
     m.add_function(wrap_pyfunction!(periodic::cron_next, m)?)?;
+    m.add_class::<observability::NativeObservability>()?;
     Ok(())
 }

@@ -21,8 +21,8 @@ use crate::worker::NativeWorker;
 /// One store plus the wake-up line to this process's worker.
 #[pyclass(frozen, module = "taskito._native")]
 pub struct NativeQueue {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
     db_path: String,
     wake: Arc<Wake>,
     /// Rung by this process's worker after each commit; result waiters listen.

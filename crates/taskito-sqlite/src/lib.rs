@@ -17,6 +17,7 @@ mod finish;
 mod jobs;
 mod limits;
 mod migrations;
+mod observability;
 mod options;
 mod periodic;
 mod pool;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_dependencies.sql"),
     include_str!("../migrations/0004_periodic.sql"),
     include_str!("../migrations/0005_limits.sql"),
+    include_str!("../migrations/0006_observability.sql"),
 ];
 
 fn latest() -> i64 {

@@ -9,8 +9,9 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{
     Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Error, FinishReport,
-    Job, JobErrorRecord, JobFilter, NewJob, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
-    RescueReport, Result, Stats, Store, WorkerInfo,
+    Job, JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry,
+    Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store,
+    WorkerInfo,
 };
 
 use crate::busy::{self, TxResult};
@@ -18,8 +19,8 @@ use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{
-    claim, dead, dependencies, errors, finish, jobs, limits, migrations, periodic, replay, rescue,
-    workers, SqliteOptions,
+    claim, dead, dependencies, errors, finish, jobs, limits, migrations, observability, periodic,
+    replay, rescue, workers, SqliteOptions,
 };
 
 /// Readers beyond the writer: enough for a dashboard, result polling and the
@@ -337,5 +338,38 @@ impl Store for SqliteStore {
 
     fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
         self.read(periodic::list)
+    }
+
+    // --- observability: job logs and task metrics ---
+
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64> {
+        self.write(|tx| observability::log_insert(tx, entry))
+    }
+
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_list_job(c, job_id))
+    }
+
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_query(c, filter))
+    }
+
+    fn log_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx| observability::log_purge(tx, before))
+    }
+
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
+        if rollups.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| observability::metric_upsert_many(tx, rollups))
+    }
+
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
+        self.read(|c| observability::metric_list(c, since, task_name))
+    }
+
+    fn metric_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx| observability::metric_purge(tx, before))
     }
 }
