@@ -227,4 +227,13 @@ pub trait Store: Send + Sync {
 
     /// Deletes rollups whose `last_at` is before `before`. Returns how many.
     fn metric_purge(&self, before: i64) -> Result<u64>;
+
+    // --- cluster maintenance ---
+
+    /// Whether this caller takes the maintenance task `name` now: true for at
+    /// most one caller per `every_ms` across every store on the database (the
+    /// first to ask once the previous turn's time is up). Workers ask before
+    /// idempotent clean-ups (purging expired results, old metrics and log lines),
+    /// so a cluster of N workers runs each once per period, not N times.
+    fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool>;
 }

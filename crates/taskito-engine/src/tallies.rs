@@ -43,6 +43,9 @@ pub(crate) struct Rollups {
     beats: u64,
 }
 
+/// How long passes, across the cluster, between two prunes of old rollups and
+/// log lines (one worker's turn, see `Store::maintenance_turn`).
+const PRUNE_EVERY_MS: i64 = 60_000;
 /// How many beats pass between two prunes of old rollups and log lines.
 const PRUNE_EVERY: u64 = 60;
 
@@ -104,7 +107,8 @@ impl Rollups {
             store.metric_upsert_many(&rows)?;
             self.unwritten.clear();
         }
-        if self.beats % PRUNE_EVERY == 0 {
+        let due = self.beats % PRUNE_EVERY == 0;
+        if due && store.maintenance_turn("prune_observability", now, PRUNE_EVERY_MS)? {
             store.metric_purge(now - retention_ms)?;
             store.log_purge(now - retention_ms)?;
         }

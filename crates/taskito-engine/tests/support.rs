@@ -214,6 +214,9 @@ impl<S: Store> Store for Counting<S> {
     fn metric_purge(&self, before: i64) -> Result<u64> {
         self.inner.metric_purge(before)
     }
+    fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
+        self.inner.maintenance_turn(name, now, every_ms)
+    }
 }
 
 pub fn shared<S: Store + 'static>(s: S) -> Arc<S> {

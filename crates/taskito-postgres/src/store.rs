@@ -12,6 +12,8 @@ use taskito_core::{
 };
 
 use crate::connection::{Conn, Tx, TxError, TxResult};
+
+const MAINTENANCE_TURN: &str = include_str!("../queries/maintenance_turn.sql");
 use crate::endpoint::Endpoint;
 use crate::errors::Target;
 use crate::listener::{self, Listener};
@@ -492,6 +494,17 @@ impl Store for PostgresStore {
 
     fn metric_purge(&self, before: i64) -> Result<u64> {
         self.write(|tx, _| observability::metric_purge(tx, before))
+    }
+
+    // --- cluster maintenance ---
+
+    fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
+        self.write_alone(|conn, prior| {
+            let taken = conn.query_opt(MAINTENANCE_TURN, &[&name, &now, &every_ms])?;
+            // A commit that may have been lost: skip this turn rather than risk
+            // two runs (the next one comes after `every_ms`).
+            Ok((taken.is_some() && prior == Prior::Clean, false))
+        })
     }
 }
 

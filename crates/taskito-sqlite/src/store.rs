@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+const MAINTENANCE_TURN: &str = include_str!("../queries/maintenance_turn.sql");
 use taskito_core::{
     Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Error, FinishReport,
     Job, JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry,
@@ -371,5 +373,17 @@ impl Store for SqliteStore {
 
     fn metric_purge(&self, before: i64) -> Result<u64> {
         self.write(|tx| observability::metric_purge(tx, before))
+    }
+
+    // --- cluster maintenance ---
+
+    fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let taken = tx
+                .prepare_cached(MAINTENANCE_TURN)?
+                .query_row(rusqlite::params![name, now, every_ms], |_| Ok(()))
+                .optional()?;
+            Ok(taken.is_some())
+        })
     }
 }

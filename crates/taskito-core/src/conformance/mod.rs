@@ -108,6 +108,7 @@ macro_rules! __taskito_for_each_check {
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
+                maintenance_turns_go_to_one_caller_per_period,
                 two_stores_never_claim_the_same_job,
                 breaker_state_is_shared_between_stores, periodic_ticks_race_to_one_job_each, rate_slots_are_shared_between_stores,
             ]

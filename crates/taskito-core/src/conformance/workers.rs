@@ -42,3 +42,21 @@ pub fn workers_register_heartbeat_and_unregister(store: &dyn Store) {
     store.worker_unregister("w1").expect("worker_unregister");
     assert!(store.worker_list().expect("worker_list").is_empty());
 }
+
+/// `maintenance_turn` gives a task to one caller per period, on any store.
+pub fn maintenance_turns_go_to_one_caller_per_period(a: &dyn Store, b: &dyn Store) {
+    let turn = |s: &dyn Store, now: i64| s.maintenance_turn("purge", now, 1_000).expect("turn");
+    assert!(turn(a, T0), "the first caller takes the first turn");
+    assert!(
+        !turn(b, T0),
+        "no second turn in the same period, from another store"
+    );
+    assert!(!turn(a, T0 + 999));
+    assert!(turn(b, T0 + 1_000), "the next period's turn");
+    assert!(!turn(a, T0 + 1_500));
+    assert!(
+        a.maintenance_turn("other", T0 + 1_500, 1_000)
+            .expect("turn"),
+        "tasks have turns of their own"
+    );
+}

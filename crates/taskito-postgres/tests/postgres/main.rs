@@ -102,7 +102,8 @@ fn closed_port() -> u16 {
 /// The server of the test URL, and a key-value URL reaching it through `proxy`.
 fn through(proxy: &Proxy) -> String {
     let config: postgres::Config = support::url().parse().expect("url");
-    let mut url = format!("host=127.0.0.1 port={}", proxy.port);
+    // In the clear: the proxy reads the protocol to cut after a statement.
+    let mut url = format!("host=127.0.0.1 port={} sslmode=disable", proxy.port);
     if let Some(user) = config.get_user() {
         url.push_str(&format!(" user={user}"));
     }
