@@ -126,11 +126,16 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
     current_job._set_context(
         job.id, name, job.retry_count, job.queue, queue, job.attempt, job.max_retries
     )
-    log_extra = {"job_id": job.id, "task_name": name}
     debug = logger.isEnabledFor(logging.DEBUG)
     if debug:
-        logger.debug("job %s (%s) started, attempt %d", job.id, name, job.attempt, extra=log_extra)
-    started = time.perf_counter()
+        logger.debug(
+            "job %s (%s) started, attempt %d",
+            job.id,
+            name,
+            job.attempt,
+            extra={"job_id": job.id, "task_name": name},
+        )
+        started = time.perf_counter()
     try:
         try:
             result = fn(*args, **kwargs)
@@ -159,7 +164,7 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
                 type(exc).__name__,
                 exc,
                 "will retry" if will_retry else "dead-lettered",
-                extra=log_extra,
+                extra={"job_id": job.id, "task_name": name},
             )
             return (OUTCOME_RETRY if retryable else OUTCOME_FAIL, text)
         try:
@@ -174,7 +179,11 @@ def _execute(queue: Queue, job: JobRecord) -> Outcome:
         if debug:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.debug(
-                "job %s (%s) succeeded in %.1f ms", job.id, name, elapsed_ms, extra=log_extra
+                "job %s (%s) succeeded in %.1f ms",
+                job.id,
+                name,
+                elapsed_ms,
+                extra={"job_id": job.id, "task_name": name},
             )
         return (OUTCOME_SUCCESS, data)
     finally:
