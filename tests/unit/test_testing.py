@@ -154,3 +154,35 @@ def test_dependencies_and_received_results(queue: Queue) -> None:
     assert b.result() == 2 and c.result() == 3
     assert skipped.status == "cancelled" and bad.id in (skipped.error or "")
     assert len(results.failed) == 2
+
+
+def test_canvas_runs_inline_in_test_mode(queue: Queue) -> None:
+    from taskito import chain, chord, chunks, group, starmap
+
+    @queue.task()
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    @queue.task()
+    def total(values: list[int], extra: int = 0) -> int:
+        return sum(values) + extra
+
+    @queue.task()
+    def fail(x: int) -> None:
+        raise ValueError(f"bad {x}")
+
+    with queue.test_mode() as results:
+        last = chain(add.s(1, 2), add.s(10), add.s(100)).apply()
+        grouped = group(add.s(1, 1), add.s(2, 2)).apply()
+        callback = chord(group(add.s(1, 1), add.s(2, 2)), total.s(extra=1)).apply()
+        pieces = chunks(total, [1, 2, 3], 2).apply()
+        pairs = starmap(add, [(1, 2), (3, 4)]).apply()
+        broken = chain(add.s(1, 1), fail.s(), add.s(5)).apply()
+    assert last.result() == 113
+    assert [g.result() for g in grouped] == [2, 4]
+    assert callback.result() == 7
+    assert [p.result() for p in pieces] == [3, 3]
+    assert [p.result() for p in pairs] == [3, 7]
+    assert broken.status == "cancelled"
+    assert [r.task_name for r in results.failed] == [fail.name, add.name]
+    assert queue.stats()["pending"] == 0  # nothing reached the database
