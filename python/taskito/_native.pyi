@@ -202,3 +202,21 @@ class NativeQueue:
         """Dicts {id, original_job_id, replay_job_id, replayed_at, original_error, replay_error}."""
     def request_shutdown(self) -> None:
         """Gracefully stops this queue's running worker (or the next one to start)."""
+    # --- dashboard ---
+    def list_jobs_after(
+        self,
+        status: str | None,
+        queue: str | None,
+        task_name: str | None,
+        limit: int,
+        after_created_at: int,
+        after_id: str,
+    ) -> list[JobRecord]:
+        """Keyset page of the job list: the jobs after ``(after_created_at, after_id)``."""
+    def live_counts(self) -> list[tuple[str, str, int]]:
+        """``(queue, status, count)`` of pending and running jobs."""
+    def completion_series(
+        self, window_ms: int, bucket_ms: int, limit: int
+    ) -> tuple[int, int, list[tuple[int, int, float, int, float]]]:
+        """``(since, now, buckets)``; each bucket ``(start, completed, avg_run_ms, max_run_ms,
+        avg_wait_ms)``."""

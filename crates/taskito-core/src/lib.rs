@@ -5,6 +5,7 @@ mod clock;
 mod error;
 mod job;
 mod outcome;
+mod overview;
 mod records;
 mod retry;
 mod store;
@@ -16,6 +17,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use outcome::{FinishReport, Outcome};
+pub use overview::{JobCursor, QueueCount, SeriesBucket};
 pub use records::{
     ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, ReplayRecord, RescueReport, Stats,
     WorkerInfo,

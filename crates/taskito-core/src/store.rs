@@ -2,6 +2,7 @@ use crate::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
     ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
+use crate::{JobCursor, QueueCount, SeriesBucket};
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
 /// backend (`taskito-sqlite`, later `taskito-postgres`); the engine sees only this.
@@ -108,4 +109,27 @@ pub trait Store: Send + Sync {
     /// the store. Cheap enough to call every millisecond: the engine uses it to
     /// notice work enqueued elsewhere without polling the job table.
     fn change_marker(&self) -> Result<u64>;
+
+    // --- dashboard ---
+
+    /// Like [`Store::job_list`] (its `offset` ignored), but only the jobs that come
+    /// after `cursor` in the newest-first order: keyset paging, whose cost does not
+    /// grow with the page number. Jobs created at the same millisecond keep the
+    /// order `job_list` gives them; if the cursor's job no longer exists, the page
+    /// starts with the jobs created before `cursor.created_at`.
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>>;
+
+    /// Counts of `pending` and `running` jobs per queue (queues with none are left
+    /// out). The cost grows with the backlog, not with the finished jobs kept.
+    fn job_live_counts(&self) -> Result<Vec<QueueCount>>;
+
+    /// The jobs completed at or after `since`, grouped into buckets of `bucket_ms`
+    /// starting at `since`, oldest first; only non-empty buckets. Reads at most the
+    /// `limit` most recently completed jobs, so its cost is bounded whatever the rate.
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>>;
 }

@@ -22,6 +22,7 @@ mod migrations;
 mod notifier;
 mod options;
 mod outage;
+mod overview;
 mod pool;
 mod replay;
 mod rescue;

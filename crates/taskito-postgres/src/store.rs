@@ -10,6 +10,8 @@ use taskito_core::{
     ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
+use taskito_core::{JobCursor, QueueCount, SeriesBucket};
+
 use crate::connection::{Conn, Tx, TxError, TxResult};
 use crate::endpoint::Endpoint;
 use crate::errors::Target;
@@ -17,6 +19,7 @@ use crate::listener::{self, Listener};
 use crate::notifier::Notifier;
 use crate::options::schema_name;
 use crate::outage::Outage;
+use crate::overview;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
 use crate::{claim, dead, finish, insert, jobs, migrations, replay, rescue, workers};
 use crate::{PostgresOptions, ServerClock};
@@ -364,6 +367,25 @@ impl Store for PostgresStore {
 
     fn change_marker(&self) -> Result<u64> {
         Ok(self.listener.marker())
+    }
+
+    // --- dashboard ---
+
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.read(|c| overview::list_after(c, filter, cursor))
+    }
+
+    fn job_live_counts(&self) -> Result<Vec<QueueCount>> {
+        self.read(overview::live_counts)
+    }
+
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
     }
 }
 

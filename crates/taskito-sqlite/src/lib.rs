@@ -16,6 +16,7 @@ mod finish;
 mod jobs;
 mod migrations;
 mod options;
+mod overview;
 mod pool;
 mod queue_list;
 mod replay;

@@ -12,9 +12,12 @@ use taskito_core::{
     ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
+use taskito_core::{JobCursor, QueueCount, SeriesBucket};
+
 use crate::busy::{self, TxResult};
 use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
+use crate::overview;
 use crate::pool::ReaderPool;
 use crate::{
     claim, dead, errors, finish, jobs, migrations, replay, rescue, workers, SqliteOptions,
@@ -251,5 +254,24 @@ impl Store for SqliteStore {
             // data_version is a small positive counter.
             Ok(u64::try_from(version).unwrap_or_default())
         })
+    }
+
+    // --- dashboard ---
+
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.read(|c| overview::list_after(c, filter, cursor))
+    }
+
+    fn job_live_counts(&self) -> Result<Vec<QueueCount>> {
+        self.read(overview::live_counts)
+    }
+
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
     }
 }

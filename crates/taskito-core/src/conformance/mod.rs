@@ -15,6 +15,7 @@ mod fixtures;
 mod jobs;
 mod leases;
 mod outcomes;
+mod overview;
 mod quarantine;
 mod replay;
 mod workers;
@@ -26,6 +27,7 @@ pub use dead_letters::*;
 pub use jobs::*;
 pub use leases::*;
 pub use outcomes::*;
+pub use overview::*;
 pub use quarantine::*;
 pub use replay::*;
 pub use workers::*;
@@ -96,6 +98,9 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
+                list_after_pages_like_job_list,
+                live_counts_cover_pending_and_running_per_queue,
+                completion_series_buckets_recent_completions,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
