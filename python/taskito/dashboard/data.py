@@ -14,7 +14,8 @@ from taskito.signing import SignatureError
 if TYPE_CHECKING:
     from taskito.queue import Queue
 
-#: Counts are cached this long: the per-status count walks a whole index.
+#: Counts are refreshed in the background when older than this: the per-status
+#: count walks the whole status index (about 0.1 s with a million jobs on SQLite).
 COUNTS_TTL_S = 1.0
 #: The overview's series: the last 10 minutes in 10 s buckets, from at most this
 #: many of the most recent completions (bounds the cost at any throughput).
@@ -26,21 +27,44 @@ PREVIEW_CHARS = 2_000
 
 
 class _Cache:
-    """One value per key, recomputed when older than ``ttl`` seconds."""
+    """One value per key, refreshed in the background once older than ``ttl`` seconds.
+
+    Only the first read of a key waits for the database; later reads get the last
+    value at once while at most one thread per key recomputes it, so a slow count
+    never makes a page refresh wait, and many open pages cost one query per ``ttl``.
+    """
 
     def __init__(self, ttl: float) -> None:
         self._ttl = ttl
         self._lock = threading.Lock()
         self._values: dict[str, tuple[float, Any]] = {}
+        self._refreshing: set[str] = set()
 
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         with self._lock:
             hit = self._values.get(key)
-            if hit is not None and time.monotonic() - hit[0] < self._ttl:
-                return hit[1]
-            value = compute()
+            if hit is not None and time.monotonic() - hit[0] >= self._ttl:
+                if key not in self._refreshing:
+                    self._refreshing.add(key)
+                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+        if hit is not None:
+            return hit[1]
+        value = compute()
+        with self._lock:
             self._values[key] = (time.monotonic(), value)
-            return value
+        return value
+
+    def _refresh(self, key: str, compute: Callable[[], Any]) -> None:
+        try:
+            value = compute()
+        except Exception:  # the next read tries again; that read reports the error
+            with self._lock:
+                self._values.pop(key, None)
+                self._refreshing.discard(key)
+            return
+        with self._lock:
+            self._values[key] = (time.monotonic(), value)
+            self._refreshing.discard(key)
 
 
 class DashboardData:
@@ -51,9 +75,17 @@ class DashboardData:
         self._cache = _Cache(COUNTS_TTL_S)
 
     def stats(self) -> dict[str, int]:
-        """``queue.stats()``, cached for a second."""
+        """``queue.stats()``, at most about a second old."""
         result: dict[str, int] = self._cache.get("stats", self.queue.stats)
         return result
+
+    def warm_up(self) -> None:
+        """Fill the caches (in a background thread at server start), so that even the
+        first page load does not wait for the counts."""
+        try:
+            self.overview()
+        except Exception:  # the page's first request will report it
+            return
 
     def overview(self) -> dict[str, Any]:
         """Counts per status and per queue (pending, running), the completion series, workers."""
@@ -150,7 +182,14 @@ class DashboardData:
         configs = getattr(self.queue, "_periodic_configs", None) or []
         if isinstance(configs, dict):
             configs = list(configs.values())
-        return [json_safe(config) for config in configs]
+        rows = []
+        for config in configs:
+            row = dict(config) if isinstance(config, dict) else json_safe(config)
+            payload = row.pop("payload", None) if isinstance(row, dict) else None
+            if isinstance(payload, bytes):  # written by this process's own Queue
+                row["args_preview"] = self._preview(payload)
+            rows.append(json_safe(row))
+        return rows
 
 
 def json_safe(value: Any) -> Any:

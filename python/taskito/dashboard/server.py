@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,7 @@ def is_loopback(host: str) -> bool:
 def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPRequestHandler]:
     """The request handler class serving ``queue``; with ``token``, the API requires it."""
     data = DashboardData(queue)
+    threading.Thread(target=data.warm_up, name="taskito-dashboard-warm-up", daemon=True).start()
     expected = f"Bearer {token}".encode() if token else None
     static = _static_names()
     openapi = _asset("openapi.json")

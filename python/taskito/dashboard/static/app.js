@@ -178,10 +178,11 @@ const views = {
   periodic: {
     load: () => api("/api/periodic"),
     render(ps) {
-      const rows = ps.map((p) => `<tr><td>${esc(p.name ?? p.task_name)}</td><td class="mono">${esc(p.cron ?? p.schedule)}</td>
-        <td>${esc(p.task_name ?? p.task)}</td><td>${esc(p.queue ?? "")}</td><td>${when(p.next_run ?? p.next_run_at)}</td></tr>`).join("");
-      return `<table><tr><th>name</th><th>schedule</th><th>task</th><th>queue</th><th>next run</th></tr>
-        ${rows || '<tr><td colspan="5" class="muted">no periodic schedules</td></tr>'}</table>`;
+      const rows = ps.map((p) => `<tr><td>${esc(p.name ?? p.task_name)}</td><td class="mono">${esc(p.cron_expr ?? p.cron ?? p.schedule)}</td>
+        <td>${esc(p.task_name ?? p.task)}</td><td>${esc(p.queue ?? "")}</td><td class="mono">${esc(p.args_preview ?? "")}</td>
+        <td>${when(p.next_run ?? p.next_run_at)}</td></tr>`).join("");
+      return `<table><tr><th>name</th><th>schedule</th><th>task</th><th>queue</th><th>arguments</th><th>next run</th></tr>
+        ${rows || '<tr><td colspan="6" class="muted">no periodic schedules</td></tr>'}</table>`;
     },
   },
 };
