@@ -66,51 +66,56 @@ def test_retry_a_dead_job_from_the_browser(
     start_worker(any_queue)
     wait_for(lambda: doomed.refresh().status == "dead", what="the job dies")
 
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     def text() -> str:
-        return str(browser.find_element(By.TAG_NAME, "body").text)
+        return str(browser.execute_script("return document.body.innerText"))
+
+    def text_of(selector: str) -> str | None:
+        # One script call: the page may re-render between two WebDriver calls.
+        found = browser.execute_script(
+            "const e = document.querySelector(arguments[0]); return e && e.textContent", selector
+        )
+        return None if found is None else str(found)
+
+    def click(selector: str) -> None:
+        def clicked() -> bool:
+            try:
+                browser.find_element(By.CSS_SELECTOR, selector).click()
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+            return True
+
+        wait_for(clicked, what=f"a click on {selector}")
 
     with running_dashboard(any_queue, token="letmein") as dashboard:
         browser.get(dashboard.base + "/")
         wait_for(lambda: browser.find_element(By.ID, "token").is_displayed(), what="login")
         browser.find_element(By.ID, "token").send_keys("letmein")
-        browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
-        dead_card = '[data-count="dead"]'
+        click("#login-form button")
         wait_for(
-            lambda: (
-                browser.find_elements(By.CSS_SELECTOR, dead_card)
-                and browser.find_element(By.CSS_SELECTOR, dead_card).text == "1"
-            ),
-            what="the overview counts one dead job",
+            lambda: text_of('[data-count="dead"]') == "1", what="the overview counts one dead job"
         )
 
-        browser.find_element(By.CSS_SELECTOR, 'nav a[data-view="dead"]').click()
+        click('nav a[data-view="dead"]')
         wait_for(lambda: "card declined for order 7" in text(), what="the dead letter")
         ARTIFACTS.mkdir(exist_ok=True)
         assert browser.save_screenshot(str(ARTIFACTS / "dashboard-dead-letters.png"))
         flag.touch()  # the card works now
-        browser.find_element(By.CSS_SELECTOR, 'button[data-action="retry"]').click()
+        click('button[data-action="retry"]')
         wait_for(lambda: "no dead letters" in text(), what="the dead letter leaves the list")
 
         [retried] = [j for j in any_queue.list_jobs(task_name=charge.name) if j.id != doomed.id]
         assert retried.result(timeout=15) == "charged 7"
-        browser.find_element(By.CSS_SELECTOR, 'nav a[data-view="jobs"]').click()
+        click('nav a[data-view="jobs"]')
         row = f'tr[data-job="{retried.id}"] .badge'
-        wait_for(
-            lambda: (
-                browser.find_elements(By.CSS_SELECTOR, row)
-                and browser.find_element(By.CSS_SELECTOR, row).text == "complete"
-            ),
-            what="the retried job shows complete",
-        )
+        wait_for(lambda: text_of(row) == "complete", what="the retried job shows complete")
         browser.get(f"{dashboard.base}/#/job/{retried.id}")
         wait_for(lambda: "charged 7" in text(), what="the job detail shows the result")
         assert browser.save_screenshot(str(ARTIFACTS / "dashboard-job.png"))
         browser.get(dashboard.base + "/#/overview")
         wait_for(
-            lambda: (
-                browser.find_elements(By.CSS_SELECTOR, '[data-count="completed"]')
-                and browser.find_element(By.CSS_SELECTOR, '[data-count="completed"]').text == "4"
-            ),
+            lambda: text_of('[data-count="completed"]') == "4",
             what="the overview counts four completed jobs",
         )
         assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
