@@ -71,7 +71,9 @@ def mark(db: str | None, db_url: str | None, schema: str) -> None:
             conn.execute(sql)
         return
     sql = f"SET search_path TO {schema}; " + MARK_SQL.format(key="seq", now=now)
-    subprocess.run(["psql", db_url, "-qc", sql + "; VACUUM ANALYZE jobs;"], check=True)
+    subprocess.run(["psql", db_url, "-qc", sql], check=True)
+    vacuum = f"VACUUM ANALYZE {schema}.jobs"  # its own command: not inside a transaction
+    subprocess.run(["psql", db_url, "-qc", vacuum], check=True)
 
 
 def timed(call: Callable[[], object], calls: int) -> list[float]:
