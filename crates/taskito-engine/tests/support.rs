@@ -12,6 +12,7 @@ use taskito_core::{
     ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord, JobFilter, NewJob, Outcome,
     ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
+use taskito_core::{JobCursor, QueueCount, SeriesBucket};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
 pub fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {
@@ -131,6 +132,22 @@ impl<S: Store> Store for Counting<S> {
     }
     fn change_marker(&self) -> Result<u64> {
         self.inner.change_marker()
+    }
+
+    // --- dashboard ---
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.inner.job_list_after(filter, cursor)
+    }
+    fn job_live_counts(&self) -> Result<Vec<QueueCount>> {
+        self.inner.job_live_counts()
+    }
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.inner.job_completion_series(since, bucket_ms, limit)
     }
 }
 
