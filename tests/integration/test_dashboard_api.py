@@ -145,13 +145,20 @@ def test_overview_stats_and_workers(
         return n
 
     send.map([(i,) for i in range(5)])
-    before = dashboard.get("/api/overview")
-    assert before["queues"] == [{"queue": "mail", "pending": 5, "running": 0}]
-    assert before["counts"]["pending"] == 5
+    # The overview's figures are at most about a second old (refreshed in the background).
+    pending = [{"queue": "mail", "pending": 5, "running": 0}]
+    before = wait_for(
+        lambda: (
+            (o := dashboard.get("/api/overview"))["queues"] == pending
+            and o["counts"]["pending"] == 5
+            and o
+        ),
+        what="the overview shows the pending jobs",
+    )
+    assert before["series"]["buckets"] == []
     worker = start_worker(any_queue, ["mail"])
     wait_for(lambda: any_queue.stats()["completed"] == 5)
 
-    # Counts and series are refreshed in the background about once a second.
     def caught_up() -> dict[str, Any]:
         o: dict[str, Any] = dashboard.get("/api/overview")
         done = sum(b["completed"] for b in o["series"]["buckets"])
