@@ -39,6 +39,7 @@ class _Cache:
         self._lock = threading.Lock()
         self._values: dict[str, tuple[float, Any]] = {}
         self._refreshing: set[str] = set()
+        self._first: dict[str, threading.Lock] = {}
 
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -49,10 +50,17 @@ class _Cache:
                     threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
         if hit is not None:
             return hit[1]
-        value = compute()
         with self._lock:
-            self._values[key] = (time.monotonic(), value)
-        return value
+            first = self._first.setdefault(key, threading.Lock())
+        with first:  # concurrent first reads (the warm-up, a page) wait for one query
+            with self._lock:
+                hit = self._values.get(key)
+            if hit is not None:
+                return hit[1]
+            value = compute()
+            with self._lock:
+                self._values[key] = (time.monotonic(), value)
+            return value
 
     def _refresh(self, key: str, compute: Callable[[], Any]) -> None:
         try:
