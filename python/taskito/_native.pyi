@@ -245,6 +245,23 @@ class NativeQueue:
     def job_dependents(self, job_id: str) -> list[str]:
         """The ids of the jobs that depend on this one."""
 
+    # --- dashboard ---
+    def list_jobs_after(
+        self,
+        status: str | None,
+        queue: str | None,
+        task_name: str | None,
+        limit: int,
+        after_created_at: int,
+        after_id: str,
+    ) -> list[JobRecord]:
+        """Keyset page of the job list: the jobs after ``(after_created_at, after_id)``."""
+    def completion_series(
+        self, window_ms: int, bucket_ms: int, limit: int
+    ) -> tuple[int, int, list[tuple[int, int, float, int, float]]]:
+        """``(since, now, buckets)``; each bucket ``(start, completed, avg_run_ms, max_run_ms,
+        avg_wait_ms)``."""
+
 def validate_cron(cron_expr: str, timezone: str | None = None) -> str:
     """Checks a 5/6/7-field cron expression and an IANA timezone; returns the
     timezone's name. Raises ``QueueError`` naming the problem."""

@@ -134,6 +134,12 @@ def _cmd_job(args: argparse.Namespace) -> int:
     return cli_jobs.job_cancel(queue, args.id)
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from taskito.dashboard.command import run
+
+    return run(args)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="taskito",
@@ -199,6 +205,21 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_dlq(commands)
     _add_job(commands)
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the web dashboard and its JSON API",
+        description="Serve the web dashboard (jobs, dead letters, workers, charts) and its "
+        "JSON API under /api/. Without a token it only listens on loopback.",
+    )
+    dashboard.add_argument("--app", required=True, help=_APP_HELP)
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    dashboard.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    dashboard.add_argument(
+        "--token",
+        help="require 'Authorization: Bearer TOKEN' on every API call "
+        "(default: $TASKITO_DASHBOARD_TOKEN)",
+    )
+    dashboard.set_defaults(handler=_cmd_dashboard)
     return parser
 
 

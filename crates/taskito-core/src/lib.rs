@@ -9,6 +9,7 @@ mod limits;
 mod logs;
 mod metrics;
 mod outcome;
+mod overview;
 mod periodic;
 mod records;
 mod retry;
@@ -25,6 +26,7 @@ pub use limits::{Admission, Breaker, BreakerConfig, BreakerState, RateLimit, TRI
 pub use logs::{LogEntry, LogFilter, NewLogEntry, LOG_LEVELS};
 pub use metrics::{metric_bucket, summarize, Histogram, MetricRollup, MetricTally, TaskMetrics};
 pub use outcome::{FinishReport, Outcome};
+pub use overview::{JobCursor, SeriesBucket};
 pub use periodic::PeriodicSchedule;
 pub use records::{
     ClaimRequest, DeadLetter, JobErrorRecord, JobFilter, QueueDepth, ReplayRecord, RescueReport,

@@ -3,6 +3,7 @@ use crate::{
     JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule,
     QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
 };
+use crate::{JobCursor, SeriesBucket};
 
 /// Durable storage for jobs, dead letters and workers. One implementation per
 /// backend (`taskito-sqlite`, later `taskito-postgres`); the engine sees only this.
@@ -236,4 +237,22 @@ pub trait Store: Send + Sync {
     /// idempotent clean-ups (purging expired results, old metrics and log lines),
     /// so a cluster of N workers runs each once per period, not N times.
     fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool>;
+    // --- dashboard ---
+
+    /// Like [`Store::job_list`] (its `offset` ignored), but only the jobs that come
+    /// after `cursor` in the newest-first order: keyset paging, whose cost does not
+    /// grow with the page number. Jobs created at the same millisecond keep the
+    /// order `job_list` gives them; if the cursor's job no longer exists, the page
+    /// starts with the jobs created before `cursor.created_at`.
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>>;
+
+    /// The jobs completed at or after `since`, grouped into buckets of `bucket_ms`
+    /// starting at `since`, oldest first; only non-empty buckets. Reads at most the
+    /// `limit` most recently completed jobs, so its cost is bounded whatever the rate.
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>>;
 }

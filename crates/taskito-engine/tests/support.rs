@@ -13,6 +13,7 @@ use taskito_core::{
     JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule,
     QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
+use taskito_core::{JobCursor, SeriesBucket};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
 pub fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {
@@ -216,6 +217,19 @@ impl<S: Store> Store for Counting<S> {
     }
     fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
         self.inner.maintenance_turn(name, now, every_ms)
+    }
+
+    // --- dashboard ---
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.inner.job_list_after(filter, cursor)
+    }
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.inner.job_completion_series(since, bucket_ms, limit)
     }
 }
 

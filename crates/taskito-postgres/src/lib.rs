@@ -25,6 +25,7 @@ mod notifier;
 mod observability;
 mod options;
 mod outage;
+mod overview;
 mod periodic;
 mod pool;
 mod replay;

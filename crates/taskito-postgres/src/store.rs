@@ -11,6 +11,8 @@ use taskito_core::{
     PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
 };
 
+use taskito_core::{JobCursor, SeriesBucket};
+
 use crate::connection::{Conn, Tx, TxError, TxResult};
 
 const MAINTENANCE_TURN: &str = include_str!("../queries/maintenance_turn.sql");
@@ -21,6 +23,7 @@ use crate::notifier::Notifier;
 use crate::observability;
 use crate::options::schema_name;
 use crate::outage::Outage;
+use crate::overview;
 use crate::pool::{with_reconnect, Failed, Pool, Prior};
 use crate::{
     claim, dead, dependencies, finish, insert, jobs, limits, migrations, periodic, replay, rescue,
@@ -505,6 +508,21 @@ impl Store for PostgresStore {
             // two runs (the next one comes after `every_ms`).
             Ok((taken.is_some() && prior == Prior::Clean, false))
         })
+    }
+
+    // --- dashboard ---
+
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.read(|c| overview::list_after(c, filter, cursor))
+    }
+
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
     }
 }
 

@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use taskito_core::JobCursor;
 use taskito_core::{new_job_id, Clock, JobFilter, JobState, NewJob, Store};
 use taskito_engine::{
     wait_for_terminal, Bell, Phase, Shutdown, Signals, Wake, Worker, WorkerConfig,
@@ -487,4 +488,73 @@ impl NativeQueue {
     fn job_dependents(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
         py.detach(|| self.store.job_dependents(job_id)).py()
     }
+
+    // --- dashboard ---
+
+    /// Keyset page of the job list: the jobs after `(after_created_at, after_id)`.
+    #[pyo3(signature = (status, queue, task_name, limit, after_created_at, after_id))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the Python keyword arguments"
+    )]
+    fn list_jobs_after(
+        &self,
+        py: Python<'_>,
+        status: Option<&str>,
+        queue: Option<String>,
+        task_name: Option<String>,
+        limit: u32,
+        after_created_at: i64,
+        after_id: String,
+    ) -> PyResult<Vec<JobRecord>> {
+        let status = status.map(str::parse::<JobState>).transpose().py()?;
+        let filter = JobFilter {
+            status,
+            queue,
+            task_name,
+            limit,
+            ..JobFilter::default()
+        };
+        let cursor = JobCursor {
+            created_at: after_created_at,
+            id: after_id,
+        };
+        let jobs = py
+            .detach(|| self.store.job_list_after(&filter, &cursor))
+            .py()?;
+        Ok(jobs.into_iter().map(JobRecord::from).collect())
+    }
+
+    /// `(since, now, buckets)`: completions of the last `window_ms` by the store's
+    /// clock, each bucket `(start, completed, avg_run_ms, max_run_ms, avg_wait_ms)`.
+    fn completion_series(
+        &self,
+        py: Python<'_>,
+        window_ms: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> PyResult<SeriesRows> {
+        let bucket_ms = bucket_ms.max(1);
+        let now = self.now_ms();
+        let since = (now - window_ms).div_euclid(bucket_ms) * bucket_ms;
+        let buckets = py
+            .detach(|| self.store.job_completion_series(since, bucket_ms, limit))
+            .py()?;
+        let rows = buckets
+            .into_iter()
+            .map(|b| {
+                (
+                    b.start,
+                    b.completed,
+                    b.avg_run_ms,
+                    b.max_run_ms,
+                    b.avg_wait_ms,
+                )
+            })
+            .collect();
+        Ok((since, now, rows))
+    }
 }
+
+/// What `completion_series` hands to Python.
+type SeriesRows = (i64, i64, Vec<(i64, u64, f64, i64, f64)>);

@@ -19,6 +19,7 @@ mod limits;
 mod migrations;
 mod observability;
 mod options;
+mod overview;
 mod periodic;
 mod pool;
 mod queue_list;

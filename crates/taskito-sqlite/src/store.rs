@@ -16,9 +16,12 @@ use taskito_core::{
     WorkerInfo,
 };
 
+use taskito_core::{JobCursor, SeriesBucket};
+
 use crate::busy::{self, TxResult};
 use crate::connection::{self, Role};
 use crate::file_identity::FileIdentity;
+use crate::overview;
 use crate::pool::ReaderPool;
 use crate::{
     claim, dead, dependencies, errors, finish, jobs, limits, migrations, observability, periodic,
@@ -385,5 +388,20 @@ impl Store for SqliteStore {
                 .optional()?;
             Ok(taken.is_some())
         })
+    }
+
+    // --- dashboard ---
+
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.read(|c| overview::list_after(c, filter, cursor))
+    }
+
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
     }
 }

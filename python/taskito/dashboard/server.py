@@ -1,0 +1,196 @@
+"""The HTTP server: a stdlib ``ThreadingHTTPServer`` serving the static page and the JSON API.
+
+With a token, every ``/api/`` request must carry ``Authorization: Bearer <token>``
+(compared in constant time); without one, the server binds only to loopback."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import os
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from taskito.dashboard.data import DashboardData
+from taskito.dashboard.routes import dispatch
+from taskito.errors import QueueError, StorageError
+
+if TYPE_CHECKING:
+    from taskito.queue import Queue
+
+TOKEN_ENV = "TASKITO_DASHBOARD_TOKEN"
+_STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+}
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("taskito.dashboard").joinpath(name).read_bytes()
+
+
+def _static_names() -> frozenset[str]:
+    folder = resources.files("taskito.dashboard").joinpath("static")
+    return frozenset(entry.name for entry in folder.iterdir() if entry.is_file())
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPRequestHandler]:
+    """The request handler class serving ``queue``; with ``token``, the API requires it."""
+    data = DashboardData(queue)
+    threading.Thread(target=data.warm_up, name="taskito-dashboard-warm-up", daemon=True).start()
+    expected = f"Bearer {token}".encode() if token else None
+    static = _static_names()
+    openapi = _asset("openapi.json")
+
+    class DashboardHandler(BaseHTTPRequestHandler):
+        server_version = "taskito-dashboard"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """The access log is suppressed."""
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            if status == 401:
+                self.send_header("WWW-Authenticate", 'Bearer realm="taskito"')
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, status: int, value: Any) -> None:
+            body = json.dumps(value, default=str).encode()
+            self._send(status, body, "application/json")
+
+        def _authorized(self) -> bool:
+            if expected is None:
+                return True
+            given = self.headers.get("Authorization", "").encode()
+            return hmac.compare_digest(given, expected)
+
+        def _api(self, method: str) -> None:
+            url = urlsplit(self.path)
+            if not self._authorized():
+                self._json(
+                    401, {"error": "missing or wrong token: send Authorization: Bearer <token>"}
+                )
+                return
+            if method == "GET" and url.path == "/api/openapi.json":
+                self._send(200, openapi, "application/json")
+                return
+            params = dict(parse_qsl(url.query))
+            try:
+                status, body = dispatch(data, method, url.path, params)
+            except StorageError as exc:
+                status, body = 503, {"error": f"the database cannot be used: {exc}"}
+            except Exception as exc:  # a bug: say so in the reply, keep serving
+                status, body = 500, {"error": f"internal error: {type(exc).__name__}: {exc}"}
+            self._json(status, body)
+
+        def _drain(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith("/api/"):
+                self._api("GET")
+                return
+            name = path.rsplit("/", 1)[-1]
+            if path.startswith("/static/") and name in static:
+                kind = _STATIC_TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
+                self._send(200, _asset(f"static/{name}"), kind)
+                return
+            self._send(200, _asset("static/index.html"), _STATIC_TYPES[".html"])
+
+        do_HEAD = do_GET
+
+        def do_POST(self) -> None:
+            self._drain()
+            if urlsplit(self.path).path.startswith("/api/"):
+                self._api("POST")
+            else:
+                self._json(404, {"error": "not found"})
+
+        def do_DELETE(self) -> None:
+            self._drain()
+            self._api("DELETE")
+
+        def do_OPTIONS(self) -> None:
+            self.send_response(204)
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    return DashboardHandler
+
+
+def make_server(
+    queue: Queue, host: str = "127.0.0.1", port: int = 8080, token: str | None = None
+) -> ThreadingHTTPServer:
+    """A bound, not yet serving, dashboard server (``port=0`` picks a free port).
+
+    Without a token (argument or ``TASKITO_DASHBOARD_TOKEN``) it refuses any host but
+    loopback, with a :class:`~taskito.errors.QueueError` saying why.
+    """
+    token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
+    if not token and not is_loopback(host):
+        raise QueueError(
+            f"refusing to serve the dashboard on {host} without a token: anyone who can "
+            f"reach it could cancel, retry and replay jobs; set --token or {TOKEN_ENV}, "
+            "or bind to 127.0.0.1"
+        )
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    try:
+        return Server((host.strip("[]"), port), _make_handler(queue, token))
+    except OSError as exc:
+        raise QueueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def server_url(server: ThreadingHTTPServer) -> str:
+    """``http://host:port`` of a bound server."""
+    host, port = server.server_address[:2]
+    shown = host.decode() if isinstance(host, bytes) else str(host)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def serve_dashboard(
+    queue: Queue, host: str = "127.0.0.1", port: int = 8080, token: str | None = None
+) -> None:
+    """Serve the dashboard until Ctrl+C. See :func:`make_server` for the token rule."""
+    server = make_server(queue, host, port, token)
+    print(f"taskito dashboard: {server_url(server)}/", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

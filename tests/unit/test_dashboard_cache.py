@@ -1,0 +1,67 @@
+"""The dashboard's count cache: the first read waits for one query, later reads get
+the last value at once while a background thread refreshes it."""
+
+from __future__ import annotations
+
+import threading
+
+from taskito.dashboard.data import _Cache
+
+from tests.conftest import wait_for
+
+
+def test_stale_values_are_served_while_one_refresh_runs() -> None:
+    cache = _Cache(ttl=0.0)
+    calls: list[int] = []
+    release = threading.Event()
+
+    def compute() -> int:
+        calls.append(1)
+        if len(calls) > 1:
+            release.wait(10)
+        return len(calls)
+
+    assert cache.get("k", compute) == 1
+    assert cache.get("k", compute) == 1  # stale: served at once, refresh started
+    assert cache.get("k", compute) == 1  # the refresh still runs: not started twice
+    assert len(calls) == 2
+    release.set()
+    wait_for(lambda: cache.get("k", compute) == 2, what="the refreshed value")
+
+
+def test_a_failed_refresh_makes_the_next_read_query_again() -> None:
+    cache = _Cache(ttl=0.0)
+    outcomes: list[object] = [1, RuntimeError("db down"), 3]
+
+    def compute() -> object:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert cache.get("k", compute) == 1
+    assert cache.get("k", compute) == 1  # its background refresh fails
+    wait_for(lambda: cache.get("k", compute) == 3, what="a fresh query after the failure")
+
+
+def test_concurrent_first_reads_run_one_query() -> None:
+    cache = _Cache(ttl=60.0)
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return "value"
+
+    results: list[str] = []
+    readers = [threading.Thread(target=lambda: results.append(cache.get("k", compute)))]
+    readers[0].start()
+    started.wait(10)
+    readers.append(threading.Thread(target=lambda: results.append(cache.get("k", compute))))
+    readers[1].start()
+    release.set()
+    for reader in readers:
+        reader.join(10)
+    assert results == ["value", "value"] and len(calls) == 1
