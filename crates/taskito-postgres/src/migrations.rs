@@ -24,8 +24,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0005_observability.sql"),
     ),
     (
-        "0006_maintenance",
-        include_str!("../migrations/0006_maintenance.sql"),
+        "0007_maintenance",
+        include_str!("../migrations/0007_maintenance.sql"),
     ),
 ];
 
