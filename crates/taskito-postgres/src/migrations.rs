@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_observability",
         include_str!("../migrations/0005_observability.sql"),
     ),
+    (
+        "0006_dependency_purge",
+        include_str!("../migrations/0006_dependency_purge.sql"),
+    ),
 ];
 
 const VERSION: &str = "SELECT coalesce(max(version), 0) FROM taskito_migrations";

@@ -493,6 +493,15 @@ impl Store for PostgresStore {
     fn metric_purge(&self, before: i64) -> Result<u64> {
         self.write(|tx, _| observability::metric_purge(tx, before))
     }
+
+    // --- job graphs: a whole canvas in one transaction ---
+
+    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
+        if graph.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, prior| crate::graph::insert_graph(tx, graph, prior))
+    }
 }
 
 /// Not part of the public API: the claim statement, for tests that check its

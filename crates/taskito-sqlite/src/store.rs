@@ -372,4 +372,13 @@ impl Store for SqliteStore {
     fn metric_purge(&self, before: i64) -> Result<u64> {
         self.write(|tx| observability::metric_purge(tx, before))
     }
+
+    // --- job graphs: a whole canvas in one transaction ---
+
+    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
+        if graph.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| crate::graph::insert_graph(tx, graph))
+    }
 }
