@@ -244,6 +244,10 @@ class NativeQueue:
         """The ids the job depends on, in the order given."""
     def job_dependents(self, job_id: str) -> list[str]:
         """The ids of the jobs that depend on this one."""
+    def enqueue_graph(self, jobs: list[dict[str, object]]) -> list[str]:
+        """Stores every job (``enqueue`` options plus ``id``, ``task_name``, ``payload``,
+        ``depends_on``) in one transaction; a dependency naming an earlier job's id refers
+        to that job. Returns the id that stands for each job."""
 
 def validate_cron(cron_expr: str, timezone: str | None = None) -> str:
     """Checks a 5/6/7-field cron expression and an IANA timezone; returns the
@@ -282,3 +286,6 @@ class NativeObservability:
         """``{task_name: {count, success_count, ..., max_ms}}`` over the window."""
     def purge_logs(self, older_than_s: float) -> int:
         """Deletes log lines older than ``older_than_s`` seconds; returns how many."""
+
+def new_job_ids(n: int) -> list[str]:
+    """``n`` new time-ordered job ids."""
