@@ -12,8 +12,8 @@ from typing import Any, Callable, TypeVar, overload
 from taskito import limits
 from taskito._native import NativeQueue
 from taskito.dependencies import dependency_ids, receive_spec
-from taskito.graph import GraphStep, enqueue_graph
 from taskito.errors import QueueError, SerializationError, StorageError
+from taskito.graph import GraphStep, enqueue_graph
 from taskito.middleware import TaskMiddleware
 from taskito.observability import ObservabilityMixin
 from taskito.result import JobResult

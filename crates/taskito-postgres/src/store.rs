@@ -295,7 +295,7 @@ impl Store for PostgresStore {
         let claimed =
             self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior, &mut parents))?;
         if !parents.is_empty() {
-            self.write(|tx, _| dependencies::cascade_expired(tx, &parents, req.now))?;
+            self.write(|tx, _| dependencies::expire_parents(tx, &parents, req.now))?;
         }
         Ok(claimed)
     }

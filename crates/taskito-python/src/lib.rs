@@ -5,13 +5,13 @@
 mod backend;
 mod errors;
 mod executor;
+mod graph;
 mod limits;
 mod observability;
 mod periodic;
 mod queue;
 mod record;
 mod worker;
-mod graph;
 
 use pyo3::prelude::*;
 
