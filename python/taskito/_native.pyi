@@ -19,6 +19,7 @@ __all__ = [
     "NativeWorker",
     "__version__",
     "cron_next",
+    "new_job_ids",
     "validate_cron",
 ]
 

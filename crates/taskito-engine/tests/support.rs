@@ -214,6 +214,11 @@ impl<S: Store> Store for Counting<S> {
     fn metric_purge(&self, before: i64) -> Result<u64> {
         self.inner.metric_purge(before)
     }
+
+    // --- job graphs: a whole canvas in one transaction ---
+    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
+        self.inner.job_insert_graph(graph)
+    }
 }
 
 pub fn shared<S: Store + 'static>(s: S) -> Arc<S> {
