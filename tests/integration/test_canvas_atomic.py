@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
-from taskito import JobResult, Signature, chain, chord, group
+from taskito import JobResult, Queue, Signature, chain, chord, group
 
-from tests.conftest import App, WorkerProcess, wait_for
+from tests.conftest import App, WorkerProcess, WorkerThread, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -88,3 +88,26 @@ def test_a_chain_still_passes_results_along(any_app: App, worker_process: StartW
     assert last.result(timeout=30) == [[3], 4]
     first = any_app.queue.get_job(steps[-2])
     assert first is not None and first.result(timeout=30) == [["x"], 1]
+
+
+def test_purged_jobs_take_their_dependency_edges(
+    any_queue: Queue, start_worker: Callable[..., WorkerThread]
+) -> None:
+    @any_queue.task(name="edges.echo")
+    def echo(*args: object) -> list[object]:
+        return list(args)
+
+    last = chain(echo.s(1), echo.s(2), echo.s(3)).apply()
+    start_worker(any_queue)
+    assert last.result(timeout=30) == [[[1], 2], 3]
+    middle = last.dependencies[0]
+    assert last.dependencies and any_queue.get_job(middle).dependents == [last.id]  # type: ignore[union-attr]
+    purged: list[int] = []
+
+    def all_purged() -> bool:
+        purged.append(any_queue.purge_completed(older_than=0))
+        return sum(purged) == 3
+
+    wait_for(all_purged, 10, what="the three steps to be purged")
+    inner = any_queue._inner
+    assert inner.job_dependencies(last.id) == [] and inner.job_dependents(middle) == []
