@@ -19,6 +19,7 @@ __all__ = [
     "NativeWorker",
     "__version__",
     "cron_next",
+    "new_job_ids",
     "validate_cron",
 ]
 
@@ -244,6 +245,10 @@ class NativeQueue:
         """The ids the job depends on, in the order given."""
     def job_dependents(self, job_id: str) -> list[str]:
         """The ids of the jobs that depend on this one."""
+    def enqueue_graph(self, jobs: list[dict[str, object]]) -> list[str]:
+        """Stores every job (``enqueue`` options plus ``id``, ``task_name``, ``payload``,
+        ``depends_on``) in one transaction; a dependency naming an earlier job's id refers
+        to that job. Returns the id that stands for each job."""
 
     # --- dashboard ---
     def list_jobs_after(
@@ -299,3 +304,6 @@ class NativeObservability:
         """``{task_name: {count, success_count, ..., max_ms}}`` over the window."""
     def purge_logs(self, older_than_s: float) -> int:
         """Deletes log lines older than ``older_than_s`` seconds; returns how many."""
+
+def new_job_ids(n: int) -> list[str]:
+    """``n`` new time-ordered job ids."""

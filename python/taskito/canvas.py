@@ -7,7 +7,10 @@ right after ``apply()``. Results still flow: a step receives the previous step's
 as its first argument (unless its signature is immutable, or the result is None), and a
 chord's callback receives the list of the group's results, in group order.
 
-Everything is enqueued through ``Queue.enqueue``, so test mode runs workflows inline.
+A chain, or a chord's group and callback, is stored in ONE transaction
+(``Queue._enqueue_graph``, see :mod:`taskito.graph`): a worker cannot end a step before
+the steps after it are stored. Test mode replaces ``_enqueue_graph`` too, and runs
+workflows inline.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from taskito.errors import QueueError
+from taskito.graph import GraphStep
 
 if TYPE_CHECKING:
     from taskito.queue import Queue
@@ -61,6 +65,18 @@ class Signature:
             **options,
         )
 
+    def _step(self, after: Sequence[int] = (), receive: str | None = None) -> GraphStep:
+        """This call as a step of a graph, waiting for the steps ``after`` (indexes)."""
+        waits = bool(after) or bool(_ids(self.options.get("depends_on")))
+        return GraphStep(
+            self.task.name,
+            tuple(self.args),
+            dict(self.kwargs),
+            dict(self.options),
+            tuple(after),
+            receive if waits and not self.immutable else None,
+        )
+
     def __repr__(self) -> str:
         mark = "si" if self.immutable else "s"
         return f"<Signature {self.task.name}.{mark}{tuple(self.args)!r}>"
@@ -82,6 +98,14 @@ def _signatures(items: Iterable[Any], kind: str) -> list[Signature]:
                 f"{kind} takes signatures (task.s(...) or task.si(...)), got {type(sig).__name__}"
             )
     return sigs
+
+
+def _one_queue(sigs: Sequence[Signature], queue: Queue | None) -> Queue | None:
+    """The queue every signature goes to, or None when they go to several."""
+    if queue is not None:
+        return queue
+    first = sigs[0].task._queue
+    return first if all(sig.task._queue is first for sig in sigs) else None
 
 
 def _cancel_all(results: list[JobResult]) -> None:
@@ -107,7 +131,14 @@ class chain:
             raise QueueError("chain needs at least one signature")
 
     def apply(self, queue: Queue | None = None) -> JobResult:
-        """Enqueue the whole chain; returns the last step's result handle at once."""
+        """Enqueue the whole chain; returns the last step's result handle at once.
+
+        Every step is stored in one transaction (when all go to one queue).
+        """
+        target = _one_queue(self.sigs, queue)
+        if target is not None:
+            steps = [sig._step([i - 1] if i else [], "one") for i, sig in enumerate(self.sigs)]
+            return target._enqueue_graph(steps)[-1]
         done: list[JobResult] = []
         try:
             for sig in self.sigs:
@@ -177,7 +208,18 @@ class chord:
         self.callback = callback
 
     def apply(self, queue: Queue | None = None) -> JobResult:
-        """Enqueue the group and the callback; returns the callback's result handle."""
+        """Enqueue the group and the callback; returns the callback's result handle.
+
+        The group and the callback are stored in one transaction (when they all go to
+        one queue and the group has no ``max_concurrency``).
+        """
+        sigs = [*self.group.sigs, self.callback]
+        target = _one_queue(sigs, queue)
+        if target is not None and self.group.sigs and self.group.max_concurrency is None:
+            size = len(self.group.sigs)
+            steps = [sig._step() for sig in self.group.sigs]
+            steps.append(self.callback._step(range(size), "all"))
+            return target._enqueue_graph(steps)[-1]
         results = self.group.apply(queue)
         ids = [r.id for r in results]
         if ids:

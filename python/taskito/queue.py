@@ -13,6 +13,7 @@ from taskito import limits
 from taskito._native import NativeQueue
 from taskito.dependencies import dependency_ids, receive_spec
 from taskito.errors import QueueError, SerializationError, StorageError
+from taskito.graph import GraphStep, enqueue_graph
 from taskito.middleware import TaskMiddleware
 from taskito.observability import ObservabilityMixin
 from taskito.result import JobResult
@@ -446,25 +447,66 @@ class Queue(ObservabilityMixin):
         the canvas's (see :mod:`taskito.dependencies`).
         """
         deps = dependency_ids(depends_on)
-        receive = receive_spec(_receive, deps)
+        job = self._prepare_job(
+            task_name,
+            args,
+            kwargs,
+            deps,
+            _receive,
+            priority,
+            delay,
+            queue,
+            max_retries,
+            timeout,
+            unique_key,
+            metadata,
+            expires,
+            result_ttl,
+        )
+        name, payload = job.pop("task_name"), job.pop("payload")
+        if deps:
+            job_id = self._inner.enqueue_after(name, payload, deps, **job)
+        else:
+            job_id = self._inner.enqueue(name, payload, **job)
+        return JobResult(self, job_id)
+
+    def _prepare_job(
+        self,
+        task_name: str,
+        args: Sequence[Any],
+        kwargs: dict[str, Any] | None,
+        deps: list[str],
+        receive: str | None,
+        priority: int | None = None,
+        delay: float | None = None,
+        queue: str | None = None,
+        max_retries: int | None = None,
+        timeout: float | None = None,
+        unique_key: str | None = None,
+        metadata: dict[str, Any] | str | None = None,
+        expires: float | None = None,
+        result_ttl: float | None = None,
+    ) -> dict[str, Any]:
+        """The job ``enqueue`` stores, checked and serialized, without storing it."""
+        spec = receive_spec(receive, deps)
         options = self._options(task_name, priority, delay, queue, max_retries, timeout)
         if expires is not None and (not isinstance(expires, (int, float)) or expires <= 0):
             raise QueueError(f"expires must be a number of seconds > 0, got {expires!r}")
         meta = _metadata_json(metadata)
         ttl_ms = self._ttl_ms(result_ttl)
-        payload = self._payload(task_name, args, kwargs, receive)
-        stored: dict[str, Any] = {
+        return {
+            "task_name": task_name,
+            "payload": self._payload(task_name, args, kwargs, spec),
             "unique_key": unique_key,
             "metadata": meta,
             "expires_ms": None if expires is None else _ms(expires),
             "result_ttl_ms": ttl_ms,
             **options,
         }
-        if deps:
-            job_id = self._inner.enqueue_after(task_name, payload, deps, **stored)
-        else:
-            job_id = self._inner.enqueue(task_name, payload, **stored)
-        return JobResult(self, job_id)
+
+    def _enqueue_graph(self, steps: Sequence[GraphStep]) -> list[JobResult]:
+        """Store a whole canvas in one transaction (see :mod:`taskito.graph`)."""
+        return enqueue_graph(self, steps)
 
     def enqueue_many(
         self,

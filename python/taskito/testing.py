@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskito.context import current_job
 from taskito.errors import JobFailedError, QueueError, TaskCancelledError
+from taskito.graph import GraphStep, step_dependencies
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -196,7 +197,11 @@ class TestMode:
         self._results = TestResults()
         self._by_id = {}
         # Instance attributes shadow the methods until __exit__ removes them.
-        vars(self._queue).update(enqueue=self._enqueue, enqueue_many=self._enqueue_many)
+        vars(self._queue).update(
+            enqueue=self._enqueue,
+            enqueue_many=self._enqueue_many,
+            _enqueue_graph=self._enqueue_graph,
+        )
         return self._results
 
     def __exit__(
@@ -205,7 +210,7 @@ class TestMode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for name in ("enqueue", "enqueue_many"):
+        for name in ("enqueue", "enqueue_many", "_enqueue_graph"):
             vars(self._queue).pop(name, None)
         self._active = False
 
@@ -249,6 +254,25 @@ class TestMode:
             self._run(task_name, tuple(a), dict(k or {}), queue, None)
             for a, k in zip(args_items, kwargs_items)
         ]
+
+    def _enqueue_graph(self, steps: Sequence[GraphStep]) -> list[TestJobResult]:
+        """A canvas runs inline, step by step, as its steps are given."""
+        done: list[TestJobResult] = []
+        for index, step in enumerate(steps):
+            deps = step_dependencies(step, index, [r.id for r in done])
+            options = {k: v for k, v in step.options.items() if k != "depends_on"}
+            receive = step.receive if deps else None
+            done.append(
+                self._enqueue(
+                    step.task_name,
+                    step.args,
+                    step.kwargs,
+                    depends_on=deps,
+                    _receive=receive,
+                    **options,
+                )
+            )
+        return done
 
     # -- running ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from taskito import (
+    DependencyError,
     Queue,
     QueueError,
     SerializationError,
@@ -89,14 +90,19 @@ def test_bad_shapes_are_one_sentence(queue: Queue) -> None:
     assert queue.list_jobs() == []
 
 
-def test_a_chain_that_cannot_be_stored_leaves_nothing_runnable(queue: Queue) -> None:
+def test_a_chain_that_cannot_be_stored_stores_nothing(queue: Queue) -> None:
     @queue.task()
     def one(x: object) -> object:
         return x
 
     with pytest.raises(SerializationError):
         chain(one.s(1), one.s(threading.Lock())).apply()
-    assert [j.status for j in queue.list_jobs()] == ["cancelled"]
+    assert queue.list_jobs() == [], "every step is built before anything is stored"
+    dead = queue.enqueue(one.name, (1,))
+    queue.cancel_job(dead.id)
+    with pytest.raises(DependencyError, match=dead.id):
+        chain(one.s(1), Signature(one, (2,), {}, {"depends_on": dead.id})).apply()
+    assert [j.id for j in queue.list_jobs()] == [dead.id], "the whole chain is refused"
 
 
 def test_a_step_with_its_own_dependencies_receives_the_previous_step(queue: Queue) -> None:

@@ -255,4 +255,19 @@ pub trait Store: Send + Sync {
         bucket_ms: i64,
         limit: u32,
     ) -> Result<Vec<SeriesBucket>>;
+    // --- job graphs: a whole canvas in one transaction ---
+
+    /// Inserts every job of `graph` in one transaction, each as
+    /// [`Store::job_insert_dependent`] inserts it (or as
+    /// [`Store::job_insert_many`] when it has no dependencies), in order; a
+    /// [`crate::DepRef::Batch`] dependency is the job that stands for that
+    /// earlier entry. No job of the batch can run before the whole batch is
+    /// committed, so a fast worker cannot end a dependency between two inserts.
+    /// Returns the id that stands for each job, in input order.
+    ///
+    /// # Errors
+    /// As [`Store::job_insert_dependent`], and [`crate::Error::InvalidInput`]
+    /// for a batch dependency that is not an earlier entry; nothing is
+    /// inserted then.
+    fn job_insert_graph(&self, graph: &[crate::GraphJob]) -> Result<Vec<String>>;
 }

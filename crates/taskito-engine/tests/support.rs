@@ -231,6 +231,11 @@ impl<S: Store> Store for Counting<S> {
     ) -> Result<Vec<SeriesBucket>> {
         self.inner.job_completion_series(since, bucket_ms, limit)
     }
+
+    // --- job graphs: a whole canvas in one transaction ---
+    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
+        self.inner.job_insert_graph(graph)
+    }
 }
 
 pub fn shared<S: Store + 'static>(s: S) -> Arc<S> {

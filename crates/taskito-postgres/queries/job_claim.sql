@@ -14,9 +14,13 @@
 -- UPDATE looks up through the primary key: a join there would let the
 -- planner choose (for a generic plan, whose LIMIT it cannot see) a hash join
 -- over a scan of the whole table, finished jobs included.
+-- Jobs that have dependents are not expired here but listed (`parents`): the
+-- caller expires them and cancels their dependents in one transaction, so a
+-- process dying in between cannot leave dependents of an expired job pending
+-- forever (the next claim lists the still-pending job again).
 -- One row per claimed job, or a single row of NULLs when none was claimed;
--- the last two columns count the expired jobs and list those that have
--- dependents (NULL when none; the caller cancels their dependents). RETURNING does not keep the inner
+-- the last two columns count the expired jobs and list the expiring jobs that
+-- have dependents (NULL when none). RETURNING does not keep the inner
 -- order: the caller sorts. Column order is the one rows::job reads.
 WITH expired AS (
     UPDATE jobs
@@ -26,9 +30,15 @@ WITH expired AS (
     WHERE id = ANY(ARRAY(
         SELECT id FROM jobs
         WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < $3
+          AND dependents = 0
         FOR UPDATE SKIP LOCKED
     ))
-    RETURNING id, dependents
+    RETURNING id
+), parents AS (
+    SELECT array_agg(id) AS ids
+    FROM jobs
+    WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < $3
+      AND dependents > 0
 ), claimed AS (
     UPDATE jobs AS j
     SET status = 'running',
@@ -55,9 +65,7 @@ WITH expired AS (
               j.lease_expires_at, j.error, j.progress, j.unique_key, j.metadata,
               j.expires_at, j.result_ttl_ms, j.cancel_requested, j.payload, j.result
 )
-SELECT claimed.*, counted.expired, counted.parents
-FROM (
-    SELECT count(*) AS expired, array_agg(id) FILTER (WHERE dependents > 0) AS parents
-    FROM expired
-) AS counted
+SELECT claimed.*, counted.expired, parents.ids
+FROM (SELECT count(*) AS expired FROM expired) AS counted
+CROSS JOIN parents
 LEFT JOIN claimed ON true

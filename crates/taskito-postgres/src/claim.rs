@@ -22,8 +22,9 @@ pub(crate) fn token() -> String {
 /// each locks the rows it takes and skips rows locked by others.
 ///
 /// Pending jobs whose `expires_at` has passed are marked `failed` with
-/// "expired before it could run", as on SQLite. Those that have dependents are
-/// put in `expired_parents`: the caller cancels their dependents.
+/// "expired before it could run", as on SQLite, except those that have
+/// dependents: they are put in `expired_parents`, and the caller expires them
+/// and cancels their dependents in one transaction.
 ///
 /// When the connection is lost during the statement, whether it committed is
 /// unknown ([`Prior::UnknownCommit`]): the jobs that it claimed under `token`

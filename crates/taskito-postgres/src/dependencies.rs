@@ -15,6 +15,7 @@ const CASCADE: &str = include_str!("../queries/dependency_cascade.sql");
 const LIST: &str = include_str!("../queries/dependency_list.sql");
 const DEPENDENTS: &str = include_str!("../queries/dependent_list.sql");
 const EXISTS: &str = "SELECT 1 FROM jobs WHERE id = $1";
+const EXPIRE_PARENTS: &str = include_str!("../queries/job_expire_parents.sql");
 
 /// Why a job ended without completing, as its dependents' error says it.
 #[derive(Clone, Copy, Debug)]
@@ -114,11 +115,13 @@ pub(crate) fn cascade(tx: &mut Tx<'_>, id: &str, ended: Ended, now: i64) -> TxRe
     Ok(())
 }
 
-/// Cancels the dependents of jobs that expired in a claim (which runs on its
-/// own, so this is a transaction of its own right after it).
-pub(crate) fn cascade_expired(tx: &mut Tx<'_>, ids: &[String], now: i64) -> TxResult<()> {
-    for id in ids {
-        cascade(tx, id, Ended::Expired, now)?;
+/// Expires the jobs with dependents that a claim found past their deadline
+/// (the claim leaves them pending) and cancels their dependents, in the
+/// caller's transaction: the two commit together or not at all.
+pub(crate) fn expire_parents(tx: &mut Tx<'_>, ids: &[String], now: i64) -> TxResult<()> {
+    for row in tx.query(EXPIRE_PARENTS, &[&ids, &now])? {
+        let id: String = row.try_get(0)?;
+        cascade(tx, &id, Ended::Expired, now)?;
     }
     Ok(())
 }

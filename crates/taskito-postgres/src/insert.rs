@@ -143,7 +143,7 @@ fn duplicate_id(e: postgres::Error, batch: &[&NewJob]) -> TxError {
 /// The answer of a batch whose commit was lost, if it did commit: each job's
 /// own id where it exists, else the live holder of its key. `None` when none
 /// of the ids exists (nothing was inserted: run the batch again).
-fn reconcile(tx: &mut Tx<'_>, jobs: &[NewJob]) -> TxResult<Option<Vec<String>>> {
+pub(crate) fn reconcile(tx: &mut Tx<'_>, jobs: &[NewJob]) -> TxResult<Option<Vec<String>>> {
     let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     let existing: HashSet<String> = tx
         .query(EXISTING, &[&ids])?

@@ -16,6 +16,7 @@ mod dependencies;
 mod endpoint;
 mod errors;
 mod finish;
+mod graph;
 mod insert;
 mod jobs;
 mod limits;

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0005_observability.sql"),
     ),
     (
+        "0006_dependency_purge",
+        include_str!("../migrations/0006_dependency_purge.sql"),
+    ),
+    (
         "0007_maintenance",
         include_str!("../migrations/0007_maintenance.sql"),
     ),

@@ -300,7 +300,7 @@ impl Store for PostgresStore {
         let claimed =
             self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior, &mut parents))?;
         if !parents.is_empty() {
-            self.write(|tx, _| dependencies::cascade_expired(tx, &parents, req.now))?;
+            self.write(|tx, _| dependencies::expire_parents(tx, &parents, req.now))?;
         }
         Ok(claimed)
     }
@@ -523,6 +523,15 @@ impl Store for PostgresStore {
         limit: u32,
     ) -> Result<Vec<SeriesBucket>> {
         self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
+    }
+
+    // --- job graphs: a whole canvas in one transaction ---
+
+    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
+        if graph.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, prior| crate::graph::insert_graph(tx, graph, prior))
     }
 }
 

@@ -5,6 +5,7 @@
 mod backend;
 mod errors;
 mod executor;
+mod graph;
 mod limits;
 mod observability;
 mod periodic;
@@ -27,5 +28,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(periodic::validate_cron, m)?)?;
     m.add_function(wrap_pyfunction!(periodic::cron_next, m)?)?;
     m.add_class::<observability::NativeObservability>()?;
+    m.add_function(wrap_pyfunction!(graph::new_job_ids, m)?)?;
     Ok(())
 }

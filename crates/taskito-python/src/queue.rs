@@ -554,6 +554,23 @@ impl NativeQueue {
             .collect();
         Ok((since, now, rows))
     }
+
+    // --- job graphs: a whole canvas in one transaction ---
+
+    /// Inserts every job of `jobs` (dicts with the `enqueue` options plus
+    /// `id`, `task_name`, `payload` and `depends_on`) in one transaction; a
+    /// dependency naming an earlier job's id refers to that job. Returns the
+    /// id that stands for each job, in order.
+    fn enqueue_graph(
+        &self,
+        py: Python<'_>,
+        jobs: Vec<crate::graph::GraphJobArg>,
+    ) -> PyResult<Vec<String>> {
+        let graph = crate::graph::build(jobs, self.now_ms());
+        let ids = py.detach(|| self.store.job_insert_graph(&graph)).py()?;
+        self.wake.notify();
+        Ok(ids)
+    }
 }
 
 /// What `completion_series` hands to Python.

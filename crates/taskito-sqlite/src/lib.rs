@@ -14,6 +14,7 @@ mod dependencies;
 mod errors;
 mod file_identity;
 mod finish;
+mod graph;
 mod jobs;
 mod limits;
 mod migrations;

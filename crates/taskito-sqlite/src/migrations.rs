@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_periodic.sql"),
     include_str!("../migrations/0005_limits.sql"),
     include_str!("../migrations/0006_observability.sql"),
+    include_str!("../migrations/0007_dependency_purge.sql"),
     include_str!("../migrations/0008_maintenance.sql"),
 ];
 

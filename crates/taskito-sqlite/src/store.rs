@@ -404,4 +404,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SeriesBucket>> {
         self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
     }
+
+    // --- job graphs: a whole canvas in one transaction ---
+
+    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
+        if graph.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| crate::graph::insert_graph(tx, graph))
+    }
 }

@@ -13,6 +13,7 @@ mod controls;
 mod dead_letters;
 mod dependencies;
 mod fixtures;
+mod graph;
 mod jobs;
 mod leases;
 mod limits;
@@ -29,6 +30,7 @@ pub use concurrency::*;
 pub use controls::*;
 pub use dead_letters::*;
 pub use dependencies::*;
+pub use graph::*;
 pub use jobs::*;
 pub use leases::*;
 pub use limits::*;
@@ -106,13 +108,13 @@ macro_rules! __taskito_for_each_check {
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
-                batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, completion_series_buckets_recent_completions, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, impossible_dependencies_are_refused, list_after_pages_like_job_list, log_purge_by_age_and_with_the_job, log_query_filters_and_orders_newest_first, logs_of_a_job_read_back_oldest_first, metric_purge_removes_older_rollups, metric_rollups_upsert_and_list, periodic_register_upserts_and_keeps_the_last_tick, periodic_tick_enqueues_each_tick_once, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
+                batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, completion_series_buckets_recent_completions, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, graph_inserts_a_canvas_whole, graph_is_refused_whole, impossible_dependencies_are_refused, list_after_pages_like_job_list, log_purge_by_age_and_with_the_job, log_query_filters_and_orders_newest_first, logs_of_a_job_read_back_oldest_first, metric_purge_removes_older_rollups, metric_rollups_upsert_and_list, periodic_register_upserts_and_keeps_the_last_tick, periodic_tick_enqueues_each_tick_once, purge_takes_dependency_edges_with_the_job, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
                 maintenance_turns_go_to_one_caller_per_period,
                 two_stores_never_claim_the_same_job,
-                breaker_state_is_shared_between_stores, periodic_ticks_race_to_one_job_each, rate_slots_are_shared_between_stores,
+                breaker_state_is_shared_between_stores, periodic_ticks_race_to_one_job_each, rate_slots_are_shared_between_stores, graph_insert_races_no_worker,
             ]
         }
     };

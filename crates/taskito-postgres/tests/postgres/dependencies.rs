@@ -108,3 +108,75 @@ pub(super) fn dependents_inserted_while_their_dependency_completes_are_released(
         complete_all(&a, &ready);
     }
 }
+
+/// The claim statement runs on its own; expiring a job that has dependents
+/// and cancelling them is one transaction after it. A process that dies
+/// right after the claim statement (run here by hand, as its last act)
+/// leaves that job pending, not failed with its dependents stranded; the next
+/// claim, by any store, expires it and cancels them together.
+pub(super) fn expiry_and_its_cascade_commit_together() {
+    let schema = TestSchema::new();
+    let store = schema.open();
+    let mut expiring = jobs("late", 1).pop().expect("one job");
+    expiring.expires_at = Some(T0 + 10);
+    let plain_expiring = {
+        let mut j = jobs("late", 1).pop().expect("one job");
+        j.expires_at = Some(T0 + 10);
+        j
+    };
+    let parent = store
+        .job_insert_many(&[expiring])
+        .expect("insert")
+        .remove(0);
+    let plain = store
+        .job_insert_many(&[plain_expiring])
+        .expect("insert")
+        .remove(0);
+    let child = store
+        .job_insert_dependent(&jobs("next", 1).remove(0), std::slice::from_ref(&parent))
+        .expect("dependent");
+
+    let mut dying = schema.admin();
+    let now = T0 + 11;
+    let rows = dying
+        .query(
+            taskito_postgres::CLAIM_SQL,
+            &[
+                &"w",
+                &(now + 30_000),
+                &now,
+                &vec!["other".to_owned()],
+                &10_i64,
+                &"token",
+            ],
+        )
+        .expect("the claim statement alone");
+    let listed: Option<Vec<String>> = rows[0].get(27);
+    assert_eq!(listed, Some(vec![parent.clone()]), "listed for the caller");
+    drop(dying);
+    let status = |id: &str| store.job_get(id).expect("get").expect("exists").status;
+    assert_eq!(
+        status(&plain),
+        JobState::Failed,
+        "no dependents: expired at once"
+    );
+    assert_eq!(
+        status(&parent),
+        JobState::Pending,
+        "left for the transaction"
+    );
+    assert_eq!(status(&child), JobState::Pending);
+
+    let request = taskito_core::ClaimRequest {
+        worker_id: "w2".to_owned(),
+        queues: vec!["other".to_owned()],
+        limit: 10,
+        now: now + 1,
+        lease_ms: 30_000,
+    };
+    assert!(schema.open().job_claim(&request).expect("claim").is_empty());
+    assert_eq!(status(&parent), JobState::Failed);
+    let child = store.job_get(&child).expect("get").expect("exists");
+    assert_eq!(child.status, JobState::Cancelled);
+    assert!(child.error.unwrap_or_default().contains(&parent));
+}

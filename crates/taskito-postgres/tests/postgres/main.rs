@@ -271,6 +271,11 @@ fn main() {
             false,
         ),
         (
+            "expiry_and_its_cascade_commit_together",
+            dependencies::expiry_and_its_cascade_commit_together,
+            false,
+        ),
+        (
             "perf_claims_per_second_with_four_stores",
             claims::perf_claims_per_second_with_four_stores,
             true,
