@@ -161,7 +161,10 @@ class NativeQueue:
         task_name: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[JobRecord]: ...
+        after: tuple[int, str] | None = None,
+    ) -> list[JobRecord]:
+        """Newest first; ``after=(created_at, id)`` pages after that row (a keyset
+        cursor), ignoring ``offset``."""
     def stats(self) -> dict[str, int]:
         """Keys: pending, running, completed, failed, dead, cancelled."""
     def queue_depths(self) -> list[dict[str, object]]:
@@ -251,16 +254,6 @@ class NativeQueue:
         to that job. Returns the id that stands for each job."""
 
     # --- dashboard ---
-    def list_jobs_after(
-        self,
-        status: str | None,
-        queue: str | None,
-        task_name: str | None,
-        limit: int,
-        after_created_at: int,
-        after_id: str,
-    ) -> list[JobRecord]:
-        """Keyset page of the job list: the jobs after ``(after_created_at, after_id)``."""
     def completion_series(
         self, window_ms: int, bucket_ms: int, limit: int
     ) -> tuple[int, int, list[tuple[int, int, float, int, float]]]:

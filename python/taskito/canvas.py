@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from taskito.dependencies import dependency_ids
 from taskito.errors import QueueError
 from taskito.graph import GraphStep
 
@@ -55,7 +56,7 @@ class Signature:
         options = dict(self.options)
         extra = options.pop("depends_on", None)
         # The step before comes last: ``_receive="one"`` reads the last dependency.
-        depends_on = [*_ids(extra), *after]
+        depends_on = [*dependency_ids(extra), *after]
         return target.enqueue(
             self.task.name,
             tuple(self.args),
@@ -67,7 +68,7 @@ class Signature:
 
     def _step(self, after: Sequence[int] = (), receive: str | None = None) -> GraphStep:
         """This call as a step of a graph, waiting for the steps ``after`` (indexes)."""
-        waits = bool(after) or bool(_ids(self.options.get("depends_on")))
+        waits = bool(after) or bool(dependency_ids(self.options.get("depends_on")))
         return GraphStep(
             self.task.name,
             tuple(self.args),
@@ -80,14 +81,6 @@ class Signature:
     def __repr__(self) -> str:
         mark = "si" if self.immutable else "s"
         return f"<Signature {self.task.name}.{mark}{tuple(self.args)!r}>"
-
-
-def _ids(depends_on: Any) -> list[str]:
-    if depends_on is None:
-        return []
-    if isinstance(depends_on, str):
-        return [depends_on]
-    return list(depends_on)
 
 
 def _signatures(items: Iterable[Any], kind: str) -> list[Signature]:

@@ -8,7 +8,7 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from taskito import cli_jobs, log_setup
@@ -72,6 +72,32 @@ def load_queue(app: str) -> Queue:
     if not isinstance(target, Queue):
         raise CliError(f"'{module_name}:{attr}' is {_describe(target)}, not a taskito Queue")
     return target
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 0 and 65535")
+    return port
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    return parse
 
 
 def _queues(text: str | None) -> list[str] | None:
@@ -174,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument(
         "--metrics-port",
-        type=int,
+        type=_port,
         metavar="PORT",
         help="serve Prometheus metrics on this port (needs taskito[prometheus])",
     )
@@ -213,7 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     dashboard.add_argument("--app", required=True, help=_APP_HELP)
     dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    dashboard.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    dashboard.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
     dashboard.add_argument(
         "--token",
         help="require 'Authorization: Bearer TOKEN' on every API call "
@@ -232,8 +258,8 @@ def _add_dlq(commands: Any) -> None:
     actions = dlq.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list dead letters, newest first")
     listing.add_argument("--app", required=True, help=_APP_HELP)
-    listing.add_argument("--limit", type=int, default=20, help="how many (20)")
-    listing.add_argument("--offset", type=int, default=0, help="how many to skip (0)")
+    listing.add_argument("--limit", type=_at_least(1), default=20, help="how many (20)")
+    listing.add_argument("--offset", type=_at_least(0), default=0, help="how many to skip (0)")
     listing.add_argument("--json", action="store_true", help="print JSON")
     retry = actions.add_parser(
         "retry", help="enqueue fresh copies of dead letters (and remove the entries)"

@@ -52,6 +52,7 @@ class _State:
         queue_name: str,
         queue: Queue | None,
         attempt: int | None,
+        max_retries: int | None = None,
     ) -> None:
         self.job_id = job_id
         self.task_name = task_name
@@ -63,8 +64,8 @@ class _State:
         self.soft_timeout: float | None = None
         # Set by test mode: records progress and logs instead of the database.
         self.test_run: Any = None
-        # Failed attempts the job may still retry after; None when not known (test mode).
-        self.max_retries: int | None = None
+        # Failed attempts the job may retry after; None when not known (test mode).
+        self.max_retries = max_retries
 
     def require_queue(self, method: str) -> Queue:
         if self.queue is None:
@@ -94,9 +95,9 @@ class JobContext:
         attempt: int | None = None,
         max_retries: int | None = None,
     ) -> None:
-        state = _State(job_id, task_name, retry_count, queue_name, queue, attempt)
-        state.max_retries = max_retries
-        self._local.state = state
+        self._local.state = _State(
+            job_id, task_name, retry_count, queue_name, queue, attempt, max_retries
+        )
 
     def _set_soft_timeout(self, seconds: float | None) -> None:
         state = self._state()
@@ -170,7 +171,7 @@ class JobContext:
             raise TypeError(f"log message must be a str, not {type(message).__name__}")
         checked = check_level(level)
         text = extra_json(extra)
-        test_run = getattr(state, "test_run", None)  # test mode keeps lines in memory
+        test_run = state.test_run  # test mode keeps lines in memory
         if test_run is not None:
             test_run.log(message, checked, extra)
             return

@@ -70,9 +70,17 @@ def received_args(queue: Queue, spec: Any) -> tuple[Any, ...]:
         if record.status != "complete":
             raise ValueError(f"dependency {job_id} is {record.status}, not complete")
         values.append(JobResult(queue, job_id, record)._outcome(record))
-    if spec["receive"] == "all":
+    return prepended(spec["receive"], values)
+
+
+def prepended(mode: str, values: list[Any]) -> tuple[Any, ...]:
+    """What a canvas step receives from its dependencies' results ``values``:
+    ``"all"``: the list; ``"one"``: the result (the last dependency's), unless None."""
+    if mode == "all":
         return (values,)
-    return () if values[0] is None else (values[0],)
+    if values and values[-1] is not None:
+        return (values[-1],)
+    return ()
 
 
-__all__ = ["RECEIVE_MODES", "dependency_ids", "receive_spec", "received_args"]
+__all__ = ["RECEIVE_MODES", "dependency_ids", "prepended", "receive_spec", "received_args"]

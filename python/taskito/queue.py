@@ -615,6 +615,10 @@ class Queue(ObservabilityMixin):
 
     def dead_letters(self, limit: int = 10, offset: int = 0) -> list[dict[str, Any]]:
         """Dead-lettered jobs, newest first (without their payloads)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise QueueError(f"limit must be a whole number >= 1, got {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise QueueError(f"offset must be a whole number >= 0, got {offset!r}")
         return [dict(row) for row in self._inner.dead_letters(limit, offset)]
 
     def retry_dead(self, dead_id: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from taskito.context import current_job
+from taskito.dependencies import dependency_ids, prepended
 from taskito.errors import JobFailedError, QueueError, TaskCancelledError
 from taskito.graph import GraphStep, step_dependencies
 
@@ -228,7 +229,7 @@ class TestMode:
         **__: Any,
     ) -> TestJobResult:
         args = tuple(args)
-        deps = [depends_on] if isinstance(depends_on, str) else list(depends_on or ())
+        deps = dependency_ids(depends_on)
         blocked = self._failed_dependency(deps)
         if blocked is None and _receive is not None:
             args = self._received(deps, _receive) + args
@@ -286,12 +287,7 @@ class TestMode:
         return None
 
     def _received(self, deps: list[str], mode: str) -> tuple[Any, ...]:
-        values = [self._by_id[d].return_value for d in deps]
-        if mode == "all":
-            return (values,)
-        if mode == "one" and values and values[-1] is not None:
-            return (values[-1],)
-        return ()
+        return prepended(mode, [self._by_id[d].return_value for d in deps])
 
     def _run(
         self,

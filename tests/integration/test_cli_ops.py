@@ -214,3 +214,18 @@ def test_help_of_every_command(tmp_path: Path) -> None:
         done = run_taskito(*command, "--help", cwd=tmp_path)
         assert done.returncode == 0, (command, done.stderr)
         assert "--app" in done.stdout, command
+
+
+def test_out_of_range_numbers_are_one_sentence_not_a_traceback(app: App) -> None:
+    app.write()
+    for args, words in [
+        (["dlq", "list", "--app", "app:queue", "--limit", "-1"], "-1 is less than 1"),
+        (["dlq", "list", "--app", "app:queue", "--offset", "x"], "'x' is not a whole number"),
+        (["worker", "--app", "app:queue", "--metrics-port", "99999"], "not between 0 and 65535"),
+        (["dashboard", "--app", "app:queue", "--port", "70000"], "not between 0 and 65535"),
+    ]:
+        done = run_taskito(*args, cwd=app.dir)
+        assert done.returncode == 2, (args, done.stderr)
+        assert words in done.stderr and "Traceback" not in done.stderr, done.stderr
+    with pytest.raises(ValueError, match="limit must be a whole number >= 1"):
+        app.load().queue.dead_letters(limit=0)

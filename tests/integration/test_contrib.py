@@ -171,9 +171,8 @@ def test_worker_metrics_port_exports_prometheus_metrics(
     text = scrape()
     assert 'taskito_jobs{status="completed"} 1.0' in text
     assert 'taskito_queue_depth{queue="emails",state="pending"} 1.0' in text
-    assert (
-        'taskito_workers{state="live"} 1.0' in text or 'taskito_workers{state="live"} 0.0' in text
-    )
+    wait_for(lambda: 'taskito_workers{state="live"} 1.0' in scrape(), 10, what="a live worker")
+    assert 'taskito_workers{state="stale"} 0.0' in scrape()
     assert (
         'taskito_task_duration_seconds_count{outcome="success",queue="default",task="app.add"} 1.0'
         in text

@@ -188,32 +188,44 @@ def test_args_preview_never_opens_a_refused_payload(any_backend: Backend) -> Non
     assert preview.startswith("<refused by the signing key")
 
 
-def test_feature_routes(any_queue: Queue, dashboard: Dashboard) -> None:
-    """Routes backed by other features: real data when the Queue has them, else empty."""
-    for path, method in [
-        ("/api/circuit-breakers", "circuit_breakers"),
-        ("/api/logs", "query_logs"),
-    ]:
-        expected = getattr(any_queue, method)() if hasattr(any_queue, method) else []
-        assert dashboard.get(path) == json.loads(json.dumps(expected, default=str)), path
-    metrics = dashboard.get("/api/metrics?since=60")
-    assert metrics == ({} if not hasattr(any_queue, "metrics") else metrics)
+def test_feature_routes(
+    any_queue: Queue, dashboard: Dashboard, start_worker: Callable[..., WorkerThread]
+) -> None:
+    """Logs, metrics and circuit breakers show the Queue's own data."""
+    from taskito import current_job
+
+    @any_queue.task(name="feat.talk", circuit_breaker={"threshold": 2})
+    def talk() -> None:
+        current_job.log("hi", extra={"n": 1})
+
     assert dashboard.get("/api/periodic") == []
+    job = talk.delay()
+    worker = start_worker(any_queue)
+    job.result(timeout=15)
+    wait_for(lambda: "feat.talk" in any_queue.metrics(since=60), 10, what="the metrics rollup")
+    worker.stop()
+    assert [row["message"] for row in dashboard.get(f"/api/jobs/{job.id}/logs")] == ["hi"]
+    assert [row["message"] for row in dashboard.get("/api/logs?task=feat.talk")] == ["hi"]
+    metrics = dashboard.get("/api/metrics?since=60")
+    assert metrics["feat.talk"]["count"] == 1 and metrics["feat.talk"]["success_count"] == 1
+    assert metrics == json.loads(json.dumps(any_queue.metrics(since=60), default=str))
+    breakers = dashboard.get("/api/circuit-breakers")
+    assert [b["task_name"] for b in breakers] == ["feat.talk"]
+    assert breakers[0]["state"] == "closed" and breakers[0]["threshold"] == 2
     status, body, _ = dashboard.call("/api/metrics?since=soon")
     assert status == 400 and "since" in body["error"]
 
 
 def test_periodic_schedules_are_listed(any_queue: Queue, dashboard: Dashboard) -> None:
-    periodic = getattr(any_queue, "periodic", None)
-    if periodic is None:
-        pytest.skip("this Queue has no periodic tasks yet (added by the periodic-tasks branch)")
-
+    @any_queue.periodic(cron="0 0 * * * *", name="hourly")
     def hourly() -> None: ...
 
-    periodic(cron="0 0 * * * *")(hourly)
-
-    rows = dashboard.get("/api/periodic")
-    assert len(rows) == 1 and "0 0 * * * *" in json.dumps(rows)
+    [row] = dashboard.get("/api/periodic")
+    assert (row["name"], row["cron_expr"], row["task_name"]) == (
+        "hourly",
+        "0 0 * * * *",
+        hourly.name,
+    )
 
 
 def test_periodic_configs_are_shown_with_an_args_preview(

@@ -51,6 +51,7 @@ def test_rate_limit_holds_across_two_worker_processes(
     # 40 starts one slot (100 ms) apart take 3.9 s; about 10 in any second (a start
     # may come late under load, never early).
     assert span >= 3.5, starts
+    assert span < 10, f"over-throttled: 40 starts took {span:.1f} s"
     assert max(per_second.values()) <= 12, per_second
     for earlier, later in zip(starts, starts[13:]):
         assert later - earlier >= 1.0, "more than 13 starts within one second"
@@ -186,12 +187,26 @@ def test_bad_limits_raise_value_error_at_decoration(
 
 
 @pytest.mark.parametrize(
-    "form",
-    ["5/s", "5/sec", "5/second", "5/m", "5/min", "5/minute", "5/h", "5/hr", "5/hour", " 5 / M "],
+    ("form", "period_ms"),
+    [
+        ("5/s", 1_000),
+        ("5/sec", 1_000),
+        ("5/second", 1_000),
+        ("5/m", 60_000),
+        ("5/min", 60_000),
+        ("5/minute", 60_000),
+        ("5/h", 3_600_000),
+        ("5/hr", 3_600_000),
+        ("5/hour", 3_600_000),
+        (" 5 / M ", 60_000),
+    ],
 )
-def test_every_documented_rate_form_is_accepted(queue: Queue, form: str) -> None:
+def test_every_documented_rate_form_is_accepted(queue: Queue, form: str, period_ms: int) -> None:
+    from taskito.limits import parse_rate_limit
+
     @queue.task(rate_limit=form)
     def fine() -> None:
         pass
 
     assert fine.name in queue._task_registry
+    assert parse_rate_limit(fine.name, form) == (5, period_ms)

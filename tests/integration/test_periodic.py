@@ -60,6 +60,8 @@ def test_three_workers_enqueue_each_tick_exactly_once(
     assert twice == {}, f"ticks enqueued more than once: {twice}"
     in_window = sorted(tick for tick in counts if start <= tick < end)
     assert 8 <= len(in_window) <= 12, f"{len(in_window)} ticks in 10 s: {in_window}"
+    # Every second of the window was ticked (all three workers were up before it).
+    assert in_window == list(range(start, end, 1000)), in_window
     assert all(tick % 1000 == 0 for tick in in_window), "ticks fall on whole seconds"
 
     # Every tick's job runs once, with the schedule's arguments.
@@ -155,3 +157,10 @@ def test_periodic_tasks_lists_what_workers_registered(
     }
     assert next_tick > time.time() * 1000
     assert time.gmtime(next_tick / 1000).tm_wday == 0, "a Monday"
+    # 09:30 in Paris (not in UTC), within the coming week.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    paris = datetime.fromtimestamp(next_tick / 1000, ZoneInfo("Europe/Paris"))
+    assert (paris.weekday(), paris.hour, paris.minute) == (0, 9, 30), paris
+    assert next_tick - time.time() * 1000 <= 7 * 86_400_000

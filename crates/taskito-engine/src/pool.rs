@@ -54,9 +54,11 @@ fn work(
             if let Some(run_at) = delay {
                 Finished::Delayed(info, run_at)
             } else {
-                let task = limited.map(|_| job.task_name.clone());
-                let (result, timed_out) = run(executor, shared, &info, job);
-                if let (Some((g, limits)), Some(task)) = (limited, task) {
+                // The one copy of the name per job: the metrics tally and the
+                // breaker need it after the job has moved into the executor.
+                let task = job.task_name.clone();
+                let (result, timed_out) = run(executor, shared, &info, &task, job);
+                if let Some((g, limits)) = limited {
                     let failed =
                         timed_out || matches!(result, ExecResult::Retry(_) | ExecResult::Fail(_));
                     g.record(&limits, &task, &info.job_id, failed);
@@ -81,10 +83,10 @@ fn run(
     executor: &dyn Executor,
     shared: &Shared,
     info: &AttemptInfo,
+    task: &str,
     job: Job,
 ) -> (ExecResult, bool) {
     shared.running.start(info.clone(), job.timeout_ms);
-    let task = job.task_name.clone();
     let started = Instant::now();
     // The job moves into the executor: its payload is not copied again.
     let result = catch_unwind(AssertUnwindSafe(|| executor.execute(job))).unwrap_or_else(|_| {
@@ -94,7 +96,7 @@ fn run(
     let us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
     shared
         .tallies
-        .record(&task, us, matches!(result, ExecResult::Success(_)));
+        .record(task, us, matches!(result, ExecResult::Success(_)));
     let timed_out = shared.running.finish(&info.job_id);
     (result, timed_out)
 }

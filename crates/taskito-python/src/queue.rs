@@ -257,7 +257,14 @@ impl NativeQueue {
         Ok(job.map(JobRecord::from))
     }
 
-    #[pyo3(signature = (status = None, queue = None, task_name = None, limit = 50, offset = 0))]
+    /// Newest first; with `after = (created_at, id)` (a keyset cursor, the last
+    /// row of the previous page) the page after it, and `offset` is ignored.
+    #[pyo3(signature = (status = None, queue = None, task_name = None, limit = 50, offset = 0,
+        after = None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the Python keyword arguments"
+    )]
     fn list_jobs(
         &self,
         py: Python<'_>,
@@ -266,6 +273,7 @@ impl NativeQueue {
         task_name: Option<String>,
         limit: u32,
         offset: u32,
+        after: Option<(i64, String)>,
     ) -> PyResult<Vec<JobRecord>> {
         let status = status.map(str::parse::<JobState>).transpose().py()?;
         let filter = JobFilter {
@@ -275,7 +283,14 @@ impl NativeQueue {
             limit,
             offset,
         };
-        let jobs = py.detach(|| self.store.job_list(&filter)).py()?;
+        let jobs = match after {
+            None => py.detach(|| self.store.job_list(&filter)),
+            Some((created_at, id)) => {
+                let cursor = JobCursor { created_at, id };
+                py.detach(|| self.store.job_list_after(&filter, &cursor))
+            }
+        }
+        .py()?;
         Ok(jobs.into_iter().map(JobRecord::from).collect())
     }
 
@@ -490,40 +505,6 @@ impl NativeQueue {
     }
 
     // --- dashboard ---
-
-    /// Keyset page of the job list: the jobs after `(after_created_at, after_id)`.
-    #[pyo3(signature = (status, queue, task_name, limit, after_created_at, after_id))]
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "mirrors the Python keyword arguments"
-    )]
-    fn list_jobs_after(
-        &self,
-        py: Python<'_>,
-        status: Option<&str>,
-        queue: Option<String>,
-        task_name: Option<String>,
-        limit: u32,
-        after_created_at: i64,
-        after_id: String,
-    ) -> PyResult<Vec<JobRecord>> {
-        let status = status.map(str::parse::<JobState>).transpose().py()?;
-        let filter = JobFilter {
-            status,
-            queue,
-            task_name,
-            limit,
-            ..JobFilter::default()
-        };
-        let cursor = JobCursor {
-            created_at: after_created_at,
-            id: after_id,
-        };
-        let jobs = py
-            .detach(|| self.store.job_list_after(&filter, &cursor))
-            .py()?;
-        Ok(jobs.into_iter().map(JobRecord::from).collect())
-    }
 
     /// `(since, now, buckets)`: completions of the last `window_ms` by the store's
     /// clock, each bucket `(start, completed, avg_run_ms, max_run_ms, avg_wait_ms)`.

@@ -28,14 +28,14 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "taskito.contrib.fastapi needs FastAPI and pydantic 2: pip install 'taskito[fastapi]'"
     ) from exc
 
-from taskito.contrib._json import json_safe
+from taskito._json import json_safe
 from taskito.errors import JobFailedError, JobNotFoundError, ResultTimeoutError, TaskCancelledError
+from taskito.result import TERMINAL
 
 if TYPE_CHECKING:
     from taskito.queue import Queue
     from taskito.result import JobResult
 
-_TERMINAL = ("complete", "failed", "dead", "cancelled")
 PROGRESS_INTERVAL = 0.5
 
 
@@ -137,7 +137,7 @@ class TaskitoRouter(APIRouter):
             job_id: str, timeout: float = Query(0, ge=0, le=300)
         ) -> dict[str, Any]:
             job = self._job(job_id)
-            if timeout > 0 and job.status not in _TERMINAL:
+            if timeout > 0 and job.status not in TERMINAL:
                 try:
                     await job.aresult(timeout=timeout)
                 except (JobFailedError, TaskCancelledError, ResultTimeoutError):
@@ -187,7 +187,7 @@ async def _progress_events(queue: Queue, job_id: str) -> AsyncIterator[str]:
         if job is None:
             return
         yield f"data: {json.dumps({'status': job.status, 'progress': job.progress})}\n\n"
-        if job.status in _TERMINAL:
+        if job.status in TERMINAL:
             return
         await asyncio.sleep(PROGRESS_INTERVAL)
 

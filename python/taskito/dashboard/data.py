@@ -1,14 +1,14 @@
 """What the dashboard shows, read from a Queue: cached counts, the overview, job
-details with previews, and the features other modules may add (via ``getattr``)."""
+details with previews, periodic schedules."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from taskito._json import json_safe
 from taskito.signing import SignatureError
 
 if TYPE_CHECKING:
@@ -142,8 +142,7 @@ class DashboardData:
         detail["errors"] = self.queue.job_errors(job_id)
         detail["args_preview"] = self._args_preview(record.task_name, record.payload)
         detail["result_preview"] = self._result_preview(job_id, record.result)
-        deps = getattr(job, "dependencies", None)
-        detail["dependencies"] = json_safe(deps) if isinstance(deps, (list, tuple)) else []
+        detail["dependencies"] = job.dependencies
         return detail
 
     def _args_preview(self, task_name: str, payload: bytes) -> str:
@@ -174,42 +173,13 @@ class DashboardData:
             text = text[:PREVIEW_CHARS] + f"... ({len(text)} characters)"
         return text
 
-    # -- features other modules add to Queue: empty when the method is missing -----------
-
-    def optional(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """``queue.<method>(...)`` made JSON-safe, or None when the Queue has no such method."""
-        fn = getattr(self.queue, method, None)
-        if fn is None or not callable(fn):
-            return None
-        return json_safe(fn(*args, **kwargs))
-
     def periodic(self) -> list[Any]:
         """The registered periodic schedules, as JSON-safe dicts."""
-        configs = getattr(self.queue, "_periodic_configs", None) or []
-        if isinstance(configs, dict):
-            configs = list(configs.values())
         rows = []
-        for config in configs:
-            row = dict(config) if isinstance(config, dict) else json_safe(config)
-            payload = row.pop("payload", None) if isinstance(row, dict) else None
+        for config in self.queue._periodic_configs:
+            row = dict(config)
+            payload = row.pop("payload", None)
             if isinstance(payload, bytes):  # written by this process's own Queue
                 row["args_preview"] = self._preview(payload)
             rows.append(json_safe(row))
         return rows
-
-
-def json_safe(value: Any) -> Any:
-    """Primitives as they are, containers recursively, dataclasses as dicts, else ``str``."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return json_safe(dataclasses.asdict(value))
-    if callable(value):
-        return getattr(value, "__qualname__", repr(value))
-    return str(value)

@@ -69,7 +69,7 @@ def list_jobs(d: DashboardData, p: Params) -> Reply:
         status = "complete"
     if status is not None and status not in _STATUSES:
         raise BadRequest(f"invalid status {status!r}: expected one of {', '.join(_STATUSES)}")
-    records = d.queue._inner.list_jobs_after(status, queue, task, limit, int(created), last_id)
+    records = d.queue._inner.list_jobs(status, queue, task, limit, after=(int(created), last_id))
     return 200, [JobResult(d.queue, r.id, r).to_dict() for r in records]
 
 
@@ -85,7 +85,7 @@ def job_errors(d: DashboardData, p: Params, job_id: str) -> Reply:
 
 
 def job_logs(d: DashboardData, p: Params, job_id: str) -> Reply:
-    return 200, d.optional("task_logs", job_id) or []
+    return 200, d.queue.task_logs(job_id)
 
 
 def job_replay_history(d: DashboardData, p: Params, job_id: str) -> Reply:
@@ -99,22 +99,20 @@ def dead_letters(d: DashboardData, p: Params) -> Reply:
 
 def metrics(d: DashboardData, p: Params) -> Reply:
     since = _int(p, "since", 3600, 1)
-    return 200, d.optional("metrics", _text(p, "task"), since) or {}
+    return 200, d.queue.metrics(_text(p, "task"), since)
 
 
 def logs(d: DashboardData, p: Params) -> Reply:
-    found = d.optional(
-        "query_logs",
+    return 200, d.queue.query_logs(
         _text(p, "task"),
         _text(p, "level"),
         _int(p, "since", 3600, 1),
         _int(p, "limit", 100, 1, 10_000),
     )
-    return 200, found or []
 
 
 def circuit_breakers(d: DashboardData, p: Params) -> Reply:
-    return 200, d.optional("circuit_breakers") or []
+    return 200, d.queue.circuit_breakers()
 
 
 def workers(d: DashboardData, p: Params) -> Reply:

@@ -134,10 +134,6 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
             else:
                 self._json(404, {"error": "not found"})
 
-        def do_DELETE(self) -> None:
-            self._drain()
-            self._api("DELETE")
-
         def do_OPTIONS(self) -> None:
             self.send_response(204)
             self.send_header("Access-Control-Allow-Origin", "*")
