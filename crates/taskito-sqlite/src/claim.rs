@@ -12,6 +12,15 @@ use crate::rows::job_from_row;
 
 const EXPIRE: &str = include_str!("../queries/job_expire.sql");
 const CLAIM: &str = include_str!("../queries/job_claim.sql");
+const CLAIMABLE: &str = include_str!("../queries/job_claimable.sql");
+
+/// Whether [`claim`] would find anything to do, read without the write lock.
+pub(crate) fn claimable(conn: &Connection, req: &ClaimRequest) -> TxResult<bool> {
+    let queues = queue_list::to_json(&req.queues);
+    Ok(conn
+        .prepare_cached(CLAIMABLE)?
+        .query_row(params![req.now, queues], |r| r.get(0))?)
+}
 
 /// Runs inside the caller's write transaction, so two claims (in this process
 /// or another) serialize on SQLite's write lock and never share a job.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 const MAINTENANCE_TURN: &str = include_str!("../queries/maintenance_turn.sql");
+const MAINTENANCE_NEXT: &str = "SELECT next_run_at FROM maintenance WHERE name = ?1";
 use taskito_core::{
     Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Error, FinishReport,
     Job, JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry,
@@ -177,6 +178,9 @@ impl Store for SqliteStore {
 
     fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
         if req.limit == 0 || req.queues.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !self.read(|c| claim::claimable(c, req))? {
             return Ok(Vec::new());
         }
         self.write(|tx| claim::claim(tx, req))
@@ -381,6 +385,16 @@ impl Store for SqliteStore {
     // --- cluster maintenance ---
 
     fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
+        // Read first: most calls find the turn not due, and a read takes no write
+        // lock (a worker paused while holding one would stall every other).
+        let next: Option<i64> = self.read(|c| {
+            Ok(c.prepare_cached(MAINTENANCE_NEXT)?
+                .query_row([name], |r| r.get(0))
+                .optional()?)
+        })?;
+        if next.is_some_and(|next| next > now) {
+            return Ok(false);
+        }
         self.write(|tx| {
             let taken = tx
                 .prepare_cached(MAINTENANCE_TURN)?
