@@ -18,11 +18,14 @@ import bench_protocol as bp
 
 
 def finish_ours(db: sqlite3.Connection, result: bytes, now: int) -> None:
-    db.execute(
+    moved = db.execute(
         "UPDATE jobs SET status = 'complete', attempt = attempt + 1, started_at = ?1,"
         " completed_at = ?1, result = ?2 WHERE status = 'pending'",
         (now, result),
-    )
+    ).rowcount
+    # The counts per state are kept by whoever moves jobs (migration 0009).
+    db.execute("UPDATE job_counts SET n = n - ?1 WHERE status = 'pending'", (moved,))
+    db.execute("UPDATE job_counts SET n = n + ?1 WHERE status = 'complete'", (moved,))
 
 
 def finish_022(db: sqlite3.Connection, result: bytes, now: int) -> None:

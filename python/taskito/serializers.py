@@ -13,6 +13,32 @@ from typing import Any, Protocol, runtime_checkable
 
 import cloudpickle  # type: ignore[import-untyped]
 
+_PROTOCOL: int = cloudpickle.DEFAULT_PROTOCOL
+_SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
+
+
+def _plain(obj: Any, depth: int) -> bool:
+    """Whether ``obj`` holds only builtin scalars, within ``depth`` levels of exact
+    tuples, lists and dicts (subclasses may pickle themselves by reference)."""
+    kind = type(obj)
+    if kind in _SCALARS:
+        return True
+    if depth == 0:
+        return False
+    if kind is tuple or kind is list:
+        for item in obj:
+            if type(item) not in _SCALARS and not _plain(item, depth - 1):
+                return False
+        return True
+    if kind is dict:
+        for key, value in obj.items():
+            if type(key) not in _SCALARS:
+                return False
+            if type(value) not in _SCALARS and not _plain(value, depth - 1):
+                return False
+        return True
+    return False
+
 
 @runtime_checkable
 class Serializer(Protocol):
@@ -34,7 +60,14 @@ class CloudpickleSerializer:
     """
 
     def dumps(self, obj: Any) -> bytes:
-        """Pickle ``obj`` with cloudpickle."""
+        """Pickle ``obj`` with cloudpickle.
+
+        Values made only of builtin scalars (and tuples, lists and dicts of them,
+        two levels deep) go through the C pickler directly: cloudpickle would
+        write the very same bytes, about six times slower.
+        """
+        if _plain(obj, 3):
+            return pickle.dumps(obj, protocol=_PROTOCOL)
         data: bytes = cloudpickle.dumps(obj)
         return data
 

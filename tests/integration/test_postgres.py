@@ -554,6 +554,8 @@ def test_the_schema_option_keeps_the_tables_in_that_schema(pg_backend: Backend) 
         [
             "circuit_breakers",
             "dead_letters",
+            "job_count_deltas",
+            "job_counts",
             "job_dependencies",
             "job_errors",
             "job_logs",

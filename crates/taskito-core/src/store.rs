@@ -237,6 +237,14 @@ pub trait Store: Send + Sync {
     /// idempotent clean-ups (purging expired results, old metrics and log lines),
     /// so a cluster of N workers runs each once per period, not N times.
     fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool>;
+
+    /// Folds what writers append for [`Store::job_stats`] into its compact form
+    /// (PostgreSQL's job-count deltas; see its migration 0008), so the counts stay
+    /// a read of a few rows. Workers call it on a maintenance turn about once a
+    /// second. Backends that keep their counts compact as they go do nothing.
+    fn compact_counts(&self) -> Result<()> {
+        Ok(())
+    }
     // --- dashboard ---
 
     /// Like [`Store::job_list`] (its `offset` ignored), but only the jobs that come

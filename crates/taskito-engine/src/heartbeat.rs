@@ -46,7 +46,7 @@ pub(crate) fn run(
         let result = store
             .worker_heartbeat(&beat.info, now + beat.lease_ms)
             .and_then(|()| recover(store, &beat.info, now, beat.max_crashes))
-            .and_then(|rescued| purge_expired_results(store, now).map(|()| rescued))
+            .and_then(|rescued| tidy(store, now).map(|()| rescued))
             .and_then(|rescued| {
                 rollups
                     .flush(store, &shared.tallies, now, beat.retention_ms)
@@ -69,11 +69,12 @@ pub(crate) fn run(
     }
 }
 
-/// Deletes results past their TTL, when it is this worker's turn: once per
-/// second across the cluster, not once per worker.
-fn purge_expired_results(store: &dyn Store, now: i64) -> Result<()> {
+/// Deletes results past their TTL and compacts the job counts, when it is this
+/// worker's turn: once per second across the cluster, not once per worker.
+fn tidy(store: &dyn Store, now: i64) -> Result<()> {
     if store.maintenance_turn("purge_expired_results", now, 1_000)? {
         store.job_purge_expired_results(now)?;
+        store.compact_counts()?;
     }
     Ok(())
 }

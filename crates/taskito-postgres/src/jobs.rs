@@ -11,7 +11,8 @@ use crate::rows;
 const GET: &str = include_str!("../queries/job_get.sql");
 const LIST: &str = include_str!("../queries/job_list.sql");
 const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
-const STATS: &str = "SELECT status, count(*) FROM jobs GROUP BY status";
+const STATS: &str = include_str!("../queries/job_counts.sql");
+const FOLD_COUNTS: &str = include_str!("../queries/job_counts_fold.sql");
 const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
 const ERRORS: &str = include_str!("../queries/job_errors.sql");
 const CANCEL: &str = include_str!("../queries/job_cancel.sql");
@@ -38,6 +39,13 @@ pub(crate) fn list(conn: &mut Conn, filter: &JobFilter) -> TxResult<Vec<Job>> {
         None => conn.query(LIST, &[&q, &t, &limit, &offset])?,
     };
     rows::jobs(&found)
+}
+
+/// Folds the job-count deltas the triggers appended into `job_counts` (one
+/// statement, so it commits on its own).
+pub(crate) fn fold_counts(conn: &mut Conn) -> TxResult<()> {
+    conn.session().execute(FOLD_COUNTS, &[])?;
+    Ok(())
 }
 
 pub(crate) fn stats(conn: &mut Conn) -> TxResult<Stats> {

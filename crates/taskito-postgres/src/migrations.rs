@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_maintenance",
         include_str!("../migrations/0007_maintenance.sql"),
     ),
+    (
+        "0008_job_counts",
+        include_str!("../migrations/0008_job_counts.sql"),
+    ),
 ];
 
 const VERSION: &str = "SELECT coalesce(max(version), 0) FROM taskito_migrations";

@@ -3,9 +3,10 @@
 use std::cmp::Reverse;
 
 use rusqlite::{params, Connection};
-use taskito_core::{ClaimRequest, Job};
+use taskito_core::{ClaimRequest, Job, JobState};
 
 use crate::busy::TxResult;
+use crate::counts;
 use crate::dependencies::{self, Ended};
 use crate::queue_list;
 use crate::rows::job_from_row;
@@ -35,6 +36,7 @@ pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>>
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    counts::moved(conn, JobState::Pending, JobState::Failed, expired.len())?;
     for (id, dependents) in expired {
         if dependents > 0 {
             dependencies::cascade(conn, &id, Ended::Expired, req.now)?;
@@ -55,6 +57,7 @@ pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>>
             job_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    counts::moved(conn, JobState::Pending, JobState::Running, jobs.len())?;
     // RETURNING yields rows in storage order, not in the inner ORDER BY.
     jobs.sort_unstable_by(|a, b| {
         (Reverse(a.priority), a.scheduled_at, &a.id).cmp(&(

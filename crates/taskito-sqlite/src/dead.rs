@@ -5,6 +5,7 @@ use rusqlite::{params, Connection};
 use taskito_core::{new_job_id, DeadLetter, Error};
 
 use crate::busy::{TxError, TxResult};
+use crate::counts;
 use crate::rows::{self, dead_letter_from_row};
 
 const LIST: &str = include_str!("../queries/dead_list.sql");
@@ -33,6 +34,7 @@ pub(crate) fn retry(conn: &Connection, dead_id: &str, now: i64) -> TxResult<Stri
         return Err(TxError::Fail(Error::NotFound(dead_id.to_owned())));
     }
     conn.prepare_cached(DELETE)?.execute([dead_id])?;
+    counts::inserted(conn, 1)?;
     Ok(job_id)
 }
 

@@ -2,9 +2,10 @@
 //! dependency completes, cancelling them (transitively) when one cannot.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use taskito_core::{Error, NewJob};
+use taskito_core::{Error, JobState, NewJob};
 
 use crate::busy::{TxError, TxResult};
+use crate::counts;
 use crate::jobs;
 
 const ADD: &str = include_str!("../queries/dependency_add.sql");
@@ -107,6 +108,7 @@ pub(crate) fn cascade(conn: &Connection, id: &str, ended: Ended, now: i64) -> Tx
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        counts::moved(conn, JobState::Pending, JobState::Cancelled, children.len())?;
         for (child, dependents) in children {
             if dependents > 0 {
                 frontier.push((child, Ended::Cancelled));

@@ -2,9 +2,10 @@
 //! are also how a rescue ends an interrupted attempt.
 
 use rusqlite::{params, Connection, OptionalExtension, Params};
-use taskito_core::{new_job_id, FinishReport, Outcome};
+use taskito_core::{new_job_id, FinishReport, JobState, Outcome};
 
 use crate::busy::TxResult;
+use crate::counts::{self, Moves};
 use crate::dependencies::{self, Ended};
 
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
@@ -27,6 +28,8 @@ pub(crate) fn finish_many(
     now: i64,
 ) -> TxResult<FinishReport> {
     let mut report = FinishReport::default();
+    // Moves of the outcomes written here (kill and release record their own).
+    let mut moves = Moves::default();
     for outcome in outcomes {
         let applied = match outcome {
             Outcome::Complete {
@@ -35,6 +38,7 @@ pub(crate) fn finish_many(
                 result,
             } => match ended(conn, COMPLETE, params![job_id, attempt, result, now])? {
                 Some(dependents) => {
+                    moves.moved(JobState::Running, JobState::Complete, 1);
                     if dependents > 0 {
                         dependencies::release(conn, job_id)?;
                     }
@@ -53,6 +57,7 @@ pub(crate) fn finish_many(
                     .execute(params![job_id, attempt, error, run_at])?
                     == 1;
                 if applied {
+                    moves.moved(JobState::Running, JobState::Pending, 1);
                     record_error(conn, job_id, *attempt, error, now)?;
                 }
                 applied
@@ -68,6 +73,7 @@ pub(crate) fn finish_many(
                 error,
             } => match ended(conn, CANCELLED, params![job_id, attempt, error, now])? {
                 Some(dependents) => {
+                    moves.moved(JobState::Running, JobState::Cancelled, 1);
                     record_error(conn, job_id, *attempt, error, now)?;
                     if dependents > 0 {
                         dependencies::cascade(conn, job_id, Ended::Cancelled, now)?;
@@ -82,9 +88,14 @@ pub(crate) fn finish_many(
                 attempt,
                 run_at,
             } => {
-                conn.prepare_cached(DELAY)?
+                let applied = conn
+                    .prepare_cached(DELAY)?
                     .execute(params![job_id, attempt, run_at])?
-                    == 1
+                    == 1;
+                if applied {
+                    moves.moved(JobState::Running, JobState::Pending, 1);
+                }
+                applied
             }
         };
         if applied {
@@ -93,6 +104,7 @@ pub(crate) fn finish_many(
             report.fenced += 1;
         }
     }
+    moves.write(conn)?;
     Ok(report)
 }
 
@@ -122,6 +134,7 @@ pub(crate) fn kill(
     let Some(dependents) = ended(conn, DEAD, params![job_id, attempt, error, now])? else {
         return Ok(false);
     };
+    counts::moved(conn, JobState::Running, JobState::Dead, 1)?;
     record_error(conn, job_id, attempt, error, now)?;
     conn.prepare_cached(COPY_TO_DEAD_LETTERS)?
         .execute(params![new_job_id(), job_id, now])?;
@@ -142,8 +155,12 @@ fn ended(conn: &Connection, sql: &str, params: impl Params) -> TxResult<Option<i
 
 /// Puts a running job back to `pending` at once, fenced, spending nothing.
 pub(crate) fn release(conn: &Connection, job_id: &str, attempt: i32) -> TxResult<bool> {
-    Ok(conn
+    let released = conn
         .prepare_cached(RELEASE)?
         .execute(params![job_id, attempt])?
-        == 1)
+        == 1;
+    if released {
+        counts::moved(conn, JobState::Running, JobState::Pending, 1)?;
+    }
+    Ok(released)
 }

@@ -9,6 +9,7 @@
 mod busy;
 mod claim;
 mod connection;
+mod counts;
 mod dead;
 mod dependencies;
 mod errors;

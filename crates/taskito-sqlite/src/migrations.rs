@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_observability.sql"),
     include_str!("../migrations/0007_dependency_purge.sql"),
     include_str!("../migrations/0008_maintenance.sql"),
+    include_str!("../migrations/0009_job_counts.sql"),
 ];
 
 fn latest() -> i64 {

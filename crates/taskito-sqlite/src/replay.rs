@@ -4,6 +4,7 @@ use rusqlite::{params, Connection};
 use taskito_core::{new_job_id, Error, ReplayRecord};
 
 use crate::busy::{TxError, TxResult};
+use crate::counts;
 use crate::rows::replay_from_row;
 
 const COPY: &str = include_str!("../queries/job_replay.sql");
@@ -22,6 +23,7 @@ pub(crate) fn replay(conn: &Connection, id: &str, now: i64) -> TxResult<String> 
     }
     conn.prepare_cached(RECORD)?
         .execute(params![id, replay_id, now])?;
+    counts::inserted(conn, 1)?;
     Ok(replay_id)
 }
 

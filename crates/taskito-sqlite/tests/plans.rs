@@ -114,11 +114,6 @@ fn listing_counting_and_purging_use_their_indexes() {
     );
     assert_served_by(
         &conn,
-        "SELECT status, count(*) FROM jobs GROUP BY status",
-        "jobs_status_created",
-    );
-    assert_served_by(
-        &conn,
         include_str!("../queries/purge_completed_errors.sql"),
         "jobs_completed_at",
     );

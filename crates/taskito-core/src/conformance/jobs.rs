@@ -1,7 +1,10 @@
 //! Inserting, reading, listing, counting and cancelling jobs; unique keys.
 
-use super::fixtures::{claim, complete, dead, finish, get, ids, insert, insert_one, new_job, T0};
-use crate::{JobFilter, JobState, NewJob, Stats, Store};
+use super::fixtures::{
+    claim, claim_request, complete, dead, finish, get, ids, insert, insert_one, new_job, release,
+    LEASE_MS, T0,
+};
+use crate::{JobFilter, JobState, NewJob, Outcome, Stats, Store};
 
 /// Every field of a [`NewJob`] comes back from `job_get`, and a new job starts
 /// with no attempt, lease, result or error.
@@ -246,6 +249,153 @@ pub fn stats_count_jobs_per_state(store: &dyn Store) {
         cancelled: 1,
     };
     assert_eq!(store.job_stats().expect("job_stats"), expected);
+}
+
+/// The counts `job_stats` gives, by listing every job of each state.
+fn listed_stats(store: &dyn Store) -> Stats {
+    let mut stats = Stats::default();
+    for state in [
+        JobState::Pending,
+        JobState::Running,
+        JobState::Complete,
+        JobState::Failed,
+        JobState::Dead,
+        JobState::Cancelled,
+    ] {
+        let filter = JobFilter {
+            status: Some(state),
+            limit: 10_000,
+            ..JobFilter::default()
+        };
+        let n = store.job_list(&filter).expect("job_list").len();
+        stats.add(state, u64::try_from(n).expect("count"));
+    }
+    stats
+}
+
+/// `job_stats` (kept by the backend rather than counted per call) agrees with
+/// the jobs themselves after every kind of move between states: batch and
+/// single inserts, claims, each outcome, rescue, cancel, replay, dead-letter
+/// retry and both purges, with and without compaction in between.
+pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
+    let check = |what: &str| {
+        assert_eq!(
+            store.job_stats().expect("job_stats"),
+            listed_stats(store),
+            "after {what}"
+        );
+    };
+    insert(
+        store,
+        &(0..30).map(|_| new_job("q", "t")).collect::<Vec<_>>(),
+    );
+    insert_one(store, new_job("q", "t"));
+    check("inserts");
+    let batch = claim(store, "w", &["q"], 12, T0);
+    check("a claim");
+    let retry = Outcome::Retry {
+        job_id: batch[2].id.clone(),
+        attempt: batch[2].attempt,
+        error: "again".to_owned(),
+        run_at: T0,
+    };
+    let cancelled = Outcome::Cancelled {
+        job_id: batch[3].id.clone(),
+        attempt: batch[3].attempt,
+        error: "asked".to_owned(),
+    };
+    let outcomes = [
+        complete(&batch[0]),
+        dead(&batch[1], "boom"),
+        retry,
+        cancelled,
+        release(&batch[4]),
+        complete(&batch[5]),
+    ];
+    assert_eq!(finish(store, &outcomes, T0 + 1), (6, 0));
+    // A second finish of the same attempts is fenced and moves nothing.
+    assert_eq!(finish(store, &outcomes, T0 + 2), (0, 6));
+    check("outcomes");
+    store.compact_counts().expect("compact_counts");
+    check("a compaction");
+    let rescued = store
+        .job_rescue_expired(T0 + LEASE_MS + 1, 3)
+        .expect("job_rescue_expired");
+    assert_eq!(rescued.rescued, 6);
+    check("a rescue");
+    let pending = claim(store, "w", &["q"], 1, T0 + LEASE_MS + 2);
+    assert!(store
+        .job_cancel(&insert_one(store, new_job("q", "t")), T0 + 3)
+        .expect("job_cancel"));
+    check("a cancel");
+    store.job_replay(&batch[0].id, T0 + 4).expect("job_replay");
+    let dead_letter = store.dead_list(1, 0).expect("dead_list");
+    store
+        .dead_retry(&dead_letter[0].id, T0 + 5)
+        .expect("dead_retry");
+    check("a replay and a dead-letter retry");
+    assert_eq!(finish(store, &[complete(&pending[0])], T0 + 6), (1, 0));
+    assert!(
+        store
+            .job_purge_completed(T0 + 7)
+            .expect("job_purge_completed")
+            >= 2
+    );
+    check("a purge");
+    store.compact_counts().expect("compact_counts");
+    check("a compaction after the purge");
+
+    // The rarer paths: expiry and the cancel cascade to dependents, quarantine,
+    // a dead worker's jobs, result TTLs.
+    let now = T0 + 10 * LEASE_MS;
+    let doomed = insert_one(
+        store,
+        NewJob {
+            expires_at: Some(now - 1),
+            ..new_job("x", "t")
+        },
+    );
+    let child = store
+        .job_insert_dependent(&new_job("x", "t"), std::slice::from_ref(&doomed))
+        .expect("job_insert_dependent");
+    store
+        .job_insert_dependent(&new_job("x", "t"), &[child])
+        .expect("job_insert_dependent");
+    check("dependent inserts");
+    assert!(claim(store, "w", &["x"], 5, now).is_empty());
+    check("an expiry cascading to two dependents");
+    store
+        .job_claim(&claim_request("w", &["q"], 100, now))
+        .expect("job_claim");
+    let quarantined = store
+        .job_rescue_expired(now + LEASE_MS + 1, 1)
+        .expect("job_rescue_expired");
+    assert!(quarantined.quarantined > 0);
+    check("a quarantine");
+    let ttl = insert_one(
+        store,
+        NewJob {
+            result_ttl_ms: Some(1),
+            ..new_job("y", "t")
+        },
+    );
+    let owned = claim(store, "gone", &["y"], 1, now);
+    assert_eq!(ids(&owned), [ttl]);
+    store
+        .job_rescue_owner("gone", now, 3)
+        .expect("job_rescue_owner");
+    check("a dead worker's rescue");
+    let again = claim(store, "w", &["y"], 1, now);
+    assert_eq!(finish(store, &[complete(&again[0])], now), (1, 0));
+    assert_eq!(
+        store
+            .job_purge_expired_results(now + 10)
+            .expect("job_purge_expired_results"),
+        1
+    );
+    check("a result-TTL purge");
+    store.compact_counts().expect("compact_counts");
+    check("the last compaction");
 }
 
 /// Only a pending job can be cancelled; a cancelled job is never claimed.

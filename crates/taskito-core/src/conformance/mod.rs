@@ -75,6 +75,7 @@ macro_rules! __taskito_for_each_check {
                 hostile_names_round_trip_harmlessly,
                 list_is_newest_first_and_filtered,
                 stats_count_jobs_per_state,
+                stats_stay_exact_through_every_transition,
                 cancel_applies_only_to_pending_jobs,
                 unique_key_maps_to_the_live_job,
                 unique_key_repeated_in_one_batch_maps_to_the_first,
