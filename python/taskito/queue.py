@@ -625,6 +625,10 @@ class Queue(ObservabilityMixin):
         """Enqueue a dead letter again; returns the new job's id."""
         return self._inner.retry_dead(dead_id)
 
+    def delete_dead(self, dead_id: str) -> bool:
+        """Delete one dead letter; returns False when there is none by that id."""
+        return self._inner.delete_dead(dead_id)
+
     def purge_dead(self, older_than: float = 86400) -> int:
         """Delete dead letters older than ``older_than`` seconds; returns how many."""
         return self._inner.purge_dead(float(older_than))

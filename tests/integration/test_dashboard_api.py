@@ -113,6 +113,16 @@ def test_dead_letters_retry_and_purge(
     assert any_queue.get_job(new_id).result(timeout=15) == "fine"  # type: ignore[union-attr]
     status, body, _ = dashboard.call("/api/dead-letters/nope/retry", "POST")
     assert (status, body) == (404, {"error": "Dead letter not found"})
+    third = always.delay()
+    wait_for(lambda: len(dashboard.get("/api/dead-letters")) == 2, what="a new dead letter")
+    entries = dashboard.get("/api/dead-letters")
+    doomed = next(d["id"] for d in entries if d["original_job_id"] == third.id)
+    assert dashboard.call(f"/api/dead-letters/{doomed}", "DELETE")[:2] == (200, {"deleted": True})
+    assert dashboard.call(f"/api/dead-letters/{doomed}", "DELETE")[:2] == (
+        404,
+        {"error": "Dead letter not found"},
+    )
+    assert [d["original_job_id"] for d in dashboard.get("/api/dead-letters")] == [second.id]
     assert dashboard.post("/api/dead-letters/purge") == {"purged": 1}
     assert dashboard.get("/api/dead-letters") == []
 

@@ -96,6 +96,9 @@ pub trait Store: Send + Sync {
     /// Deletes dead-letter entries that failed before `before`. Returns how many.
     fn dead_purge(&self, before: i64) -> Result<u64>;
 
+    /// Deletes one dead-letter entry. Returns false when there is none by that id.
+    fn dead_delete(&self, dead_id: &str) -> Result<bool>;
+
     /// Records that `worker` is alive at `worker.last_heartbeat` (inserting it the
     /// first time) and extends the lease of every job it runs to `lease_until`.
     fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()>;

@@ -122,6 +122,9 @@ impl<S: Store> Store for Counting<S> {
     fn dead_purge(&self, before: i64) -> Result<u64> {
         self.inner.dead_purge(before)
     }
+    fn dead_delete(&self, dead_id: &str) -> Result<bool> {
+        self.inner.dead_delete(dead_id)
+    }
     fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
         self.inner.worker_heartbeat(worker, lease_until)
     }

@@ -10,6 +10,7 @@ use crate::rows;
 const LIST: &str = include_str!("../queries/dead_list.sql");
 const RETRY: &str = include_str!("../queries/dead_retry.sql");
 const PURGE: &str = "DELETE FROM dead_letters WHERE failed_at < $1";
+const DELETE: &str = "DELETE FROM dead_letters WHERE id = $1";
 const JOB_EXISTS: &str = "SELECT 1 FROM jobs WHERE id = $1";
 
 pub(crate) fn list(conn: &mut Conn, limit: u32, offset: u32) -> TxResult<Vec<DeadLetter>> {
@@ -39,6 +40,10 @@ pub(crate) fn retry(
     }
     tx.notify();
     Ok(job_id.to_owned())
+}
+
+pub(crate) fn delete(tx: &mut Tx<'_>, dead_id: &str) -> TxResult<bool> {
+    Ok(tx.execute(DELETE, &[&dead_id])? == 1)
 }
 
 pub(crate) fn purge(tx: &mut Tx<'_>, before: i64) -> TxResult<u64> {

@@ -369,6 +369,11 @@ impl Store for PostgresStore {
         self.write(|tx, _| dead::purge(tx, before))
     }
 
+    fn dead_delete(&self, dead_id: &str) -> Result<bool> {
+        // After a lost commit the entry is gone either way: report it deleted.
+        self.write(|tx, prior| Ok(dead::delete(tx, dead_id)? || prior == Prior::UnknownCommit))
+    }
+
     fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
         self.write(|tx, _| workers::heartbeat(tx, worker, lease_until))
     }

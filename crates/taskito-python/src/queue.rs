@@ -333,6 +333,10 @@ impl NativeQueue {
         Ok(id)
     }
 
+    fn delete_dead(&self, py: Python<'_>, dead_id: &str) -> PyResult<bool> {
+        py.detach(|| self.store.dead_delete(dead_id)).py()
+    }
+
     fn purge_dead(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = self.now_ms() - seconds_to_ms(older_than_s);
         py.detach(|| self.store.dead_purge(before)).py()

@@ -38,6 +38,10 @@ pub(crate) fn retry(conn: &Connection, dead_id: &str, now: i64) -> TxResult<Stri
     Ok(job_id)
 }
 
+pub(crate) fn delete(conn: &Connection, dead_id: &str) -> TxResult<bool> {
+    Ok(conn.prepare_cached(DELETE)?.execute([dead_id])? == 1)
+}
+
 pub(crate) fn purge(conn: &Connection, before: i64) -> TxResult<u64> {
     Ok(conn.prepare_cached(PURGE)?.execute([before])? as u64)
 }

@@ -242,6 +242,10 @@ impl Store for SqliteStore {
         self.write(|tx| dead::purge(tx, before))
     }
 
+    fn dead_delete(&self, dead_id: &str) -> Result<bool> {
+        self.write(|tx| dead::delete(tx, dead_id))
+    }
+
     fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
         self.write(|tx| workers::heartbeat(tx, worker, lease_until))
     }

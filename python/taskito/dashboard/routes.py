@@ -142,6 +142,12 @@ def retry_dead(d: DashboardData, p: Params, dead_id: str) -> Reply:
         return _not_found("Dead letter")
 
 
+def delete_dead(d: DashboardData, p: Params, dead_id: str) -> Reply:
+    if not d.queue.delete_dead(dead_id):
+        return _not_found("Dead letter")
+    return 200, {"deleted": True}
+
+
 def purge_dead(d: DashboardData, p: Params) -> Reply:
     return 200, {"purged": d.queue.purge_dead(0)}
 
@@ -181,6 +187,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/jobs/{id}/replay", replay),
     Route("POST", "/api/dead-letters/{id}/retry", retry_dead),
     Route("POST", "/api/dead-letters/purge", purge_dead),
+    Route("DELETE", "/api/dead-letters/{id}", delete_dead),
 )
 _COMPILED = [(route, route.pattern) for route in ROUTES]
 

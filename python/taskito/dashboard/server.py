@@ -134,10 +134,17 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
             else:
                 self._json(404, {"error": "not found"})
 
+        def do_DELETE(self) -> None:
+            self._drain()
+            if urlsplit(self.path).path.startswith("/api/"):
+                self._api("DELETE")
+            else:
+                self._json(404, {"error": "not found"})
+
         def do_OPTIONS(self) -> None:
             self.send_response(204)
             self.send_header("Access-Control-Allow-Origin", "*")
-            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
             self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -122,6 +122,23 @@ pub fn dead_purge_removes_older_entries(store: &dyn Store) {
     assert!(store.dead_list(10, 0).expect("dead_list").is_empty());
 }
 
+/// Deleting one dead letter removes that entry only, once.
+pub fn dead_delete_removes_one_entry(store: &dyn Store) {
+    kill(store, new_job("q", "t"), T0 + 100);
+    kill(store, new_job("q", "t"), T0 + 200);
+    let entries = store.dead_list(10, 0).expect("dead_list");
+    assert!(store.dead_delete(&entries[0].id).expect("dead_delete"));
+    assert!(!store.dead_delete(&entries[0].id).expect("dead_delete"));
+    assert!(!store.dead_delete("no-such-entry").expect("dead_delete"));
+    let left: Vec<String> = store
+        .dead_list(10, 0)
+        .expect("dead_list")
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(left, vec![entries[1].id.clone()]);
+}
+
 /// Purging completed jobs removes only `complete` jobs finished strictly
 /// before `before`.
 pub fn purge_completed_removes_old_completed_jobs_only(store: &dyn Store) {

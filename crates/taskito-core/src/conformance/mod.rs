@@ -105,6 +105,7 @@ macro_rules! __taskito_for_each_check {
                 dead_retry_enqueues_a_fresh_copy,
                 dead_list_is_newest_first_and_paged,
                 dead_purge_removes_older_entries,
+                dead_delete_removes_one_entry,
                 purge_completed_removes_old_completed_jobs_only,
                 purge_expired_results_follows_each_ttl,
                 workers_register_heartbeat_and_unregister,
