@@ -162,3 +162,22 @@ def test_two_queues_in_one_process_each_use_their_own_database(
     assert jobs[0].result(timeout=10) == "done"  # queue a's job did not see b's cancel
     with pytest.raises(TaskCancelledError):
         jobs[1].result(timeout=10)
+
+
+def test_a_worker_thread_keeps_its_thread_state_across_jobs(
+    tmp_path, start_worker: Callable[..., WorkerThread]
+) -> None:
+    """Each worker thread is attached to the interpreter once: threading.local
+    values (a per-thread client, say) last from one job to the next."""
+    queue = Queue(db_path=str(tmp_path / "one.db"), workers=1)
+    local = threading.local()
+
+    @queue.task()
+    def count() -> tuple[int, int]:
+        local.seen = getattr(local, "seen", 0) + 1
+        return threading.get_ident(), local.seen
+
+    start_worker(queue)
+    results = [count.delay().result(timeout=15) for _ in range(5)]
+    assert len({ident for ident, _ in results}) == 1
+    assert [seen for _, seen in results] == [1, 2, 3, 4, 5]

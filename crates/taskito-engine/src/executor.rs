@@ -25,4 +25,13 @@ pub trait Executor: Send + Sync + 'static {
     fn interrupt(&self, job_id: &str) {
         let _ = job_id;
     }
+
+    /// Runs `body`, the whole life of one worker thread (every `execute` of that
+    /// thread happens inside it). The Python executor attaches the thread to the
+    /// interpreter here, once: each `execute` then reuses the thread's state
+    /// instead of creating and freeing one per job, and `threading.local` values
+    /// last across the thread's jobs. The default just runs `body`.
+    fn enter(&self, body: &mut (dyn FnMut() + Send)) {
+        body();
+    }
 }

@@ -31,7 +31,10 @@ pub(crate) fn spawn(
             std::thread::Builder::new()
                 .name(format!("taskito-worker-{n}"))
                 .spawn(move || {
-                    work(&jobs, &results, executor.as_ref(), &shared, gate.as_deref());
+                    let executor = executor.as_ref();
+                    executor.enter(&mut || {
+                        work(&jobs, &results, executor, &shared, gate.as_deref());
+                    });
                 })
         })
         .collect()

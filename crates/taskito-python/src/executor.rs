@@ -33,6 +33,14 @@ impl Executor for PyExecutor {
         })
     }
 
+    /// Attached once for the thread's life, the GIL released at once: a job then
+    /// takes the GIL with the thread's own state (no thread state, and no 16 KB
+    /// frame stack mapped and unmapped, per job; measured as an eighth of the
+    /// worker's time in TLB shootdowns).
+    fn enter(&self, body: &mut (dyn FnMut() + Send)) {
+        Python::attach(|py| py.detach(body));
+    }
+
     fn interrupt(&self, job_id: &str) {
         if let Some(interrupt) = &self.interrupt {
             Python::attach(|py| {
