@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import threading
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -165,7 +166,7 @@ def test_two_queues_in_one_process_each_use_their_own_database(
 
 
 def test_a_worker_thread_keeps_its_thread_state_across_jobs(
-    tmp_path, start_worker: Callable[..., WorkerThread]
+    tmp_path: Path, start_worker: Callable[..., WorkerThread]
 ) -> None:
     """Each worker thread is attached to the interpreter once: threading.local
     values (a per-thread client, say) last from one job to the next."""
