@@ -204,7 +204,9 @@ class NativeQueue:
         (quarantined). When a job runs past its hard timeout, its attempt is failed
         (retry rules apply, a late finish is fenced off) and ``interrupt(job_id)`` is
         called, from another thread, so the Python side can stop the task's thread.
-        ``prefetch`` jobs are claimed ahead of free threads (default: max(8, 2 x threads)).
+        ``prefetch`` fixes how many jobs are claimed ahead of free threads (default:
+        adaptive, about 10 ms of work per thread within max(8, 2 x threads) and
+        max(64, 32 x threads)).
         ``limits`` lists ``(task_name, (count, period_ms) | None, (threshold, window_ms,
         cooldown_ms) | None)``: each task's rate limit and circuit breaker.
         ``periodic``: (name, task_name, cron_expr, timezone, queue, payload, priority,

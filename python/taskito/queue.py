@@ -98,9 +98,11 @@ class Queue(ObservabilityMixin):
     worker died ``max_crashes`` times while running it is dead-lettered ("quarantined").
     ``signing_key`` (bytes or str, or a list of them: the first signs, all verify) signs
     every payload and result so that a worker never deserializes bytes written by
-    someone without the key; see ``docs/security.md``. ``prefetch`` is how many jobs a
-    worker claims ahead of its free threads (default ``max(8, 2 * threads)``): it makes
-    claims cheap for short jobs; set it low (even 0) for long jobs shared by many workers.
+    someone without the key; see ``docs/security.md``. ``prefetch`` fixes how many jobs a
+    worker claims ahead of its free threads. By default it adapts to about 10 ms of
+    work per thread, between ``max(8, 2 * threads)`` and ``max(64, 32 * threads)``
+    jobs: claims are cheap for short jobs. Set it low (even 0) for long jobs shared by
+    many workers.
     """
 
     def __init__(

@@ -27,7 +27,7 @@ mod watcher;
 mod worker;
 
 pub use bell::Bell;
-pub use config::WorkerConfig;
+pub use config::{WorkerConfig, PREFETCH_WINDOW_US};
 pub use executor::{ExecResult, Executor};
 pub use limits::TaskLimits;
 pub use periodic::PeriodicTask;

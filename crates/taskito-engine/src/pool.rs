@@ -97,6 +97,7 @@ fn run(
     });
     // Metrics: an in-memory tally; the heartbeat writes it (no storage work here).
     let us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
+    shared.record_run_us(u64::try_from(us).unwrap_or(0));
     shared
         .tallies
         .record(task, us, matches!(result, ExecResult::Success(_)));

@@ -19,8 +19,6 @@ pub(crate) async fn run(
     config: &WorkerConfig,
     jobs: Sender<Job>,
 ) {
-    let capacity = config.capacity();
-    let refill_batch = (config.prefetch / 2).max(1);
     let poll = Duration::from_millis(config.poll_ms.max(1));
     let mut failures = 0_u32;
     let mut trouble = Trouble::new(
@@ -28,7 +26,9 @@ pub(crate) async fn run(
         Duration::from_millis(config.give_up_after_ms),
     );
     while !shared.shutdown.is_requested() {
-        let free = capacity.saturating_sub(shared.inflight());
+        let prefetch = config.prefetch_for(shared.mean_run_us());
+        let refill_batch = (prefetch / 2).max(1);
+        let free = (config.threads + prefetch).saturating_sub(shared.inflight());
         // Claim in batches: wait until half the prefetch is free unless the
         // threads are about to run dry. One claim per job would cost a write
         // transaction per job.

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -29,6 +30,9 @@ pub(crate) struct Shared {
     fault: Mutex<Option<String>>,
     /// Attempt durations per task, for the heartbeat to write as metrics.
     pub(crate) tallies: AttemptTallies,
+    /// A moving average of attempt durations (µs; 0 before the first), which
+    /// sizes the adaptive prefetch.
+    mean_run_us: AtomicU64,
 }
 
 impl Shared {
@@ -39,6 +43,19 @@ impl Shared {
 
     pub(crate) fn add_inflight(&self, n: usize) {
         *self.inflight.lock().unwrap_or_else(PoisonError::into_inner) += n;
+    }
+
+    pub(crate) fn mean_run_us(&self) -> u64 {
+        self.mean_run_us.load(Ordering::Relaxed)
+    }
+
+    /// Folds one attempt's duration into the moving average (weight 1/8). Two
+    /// threads updating at once may lose one sample: harmless for a size hint.
+    pub(crate) fn record_run_us(&self, us: u64) {
+        let us = us.max(1);
+        let old = self.mean_run_us.load(Ordering::Relaxed);
+        let new = if old == 0 { us } else { old - old / 8 + us / 8 };
+        self.mean_run_us.store(new.max(1), Ordering::Relaxed);
     }
 
     /// A worker thread is done with a job: a slot is free.
@@ -131,6 +148,7 @@ impl Worker {
             idle: Condvar::new(),
             fault: Mutex::new(None),
             tallies: AttemptTallies::default(),
+            mean_run_us: AtomicU64::new(0),
         });
         let worker_id = config.worker_id.clone();
         let thread_shared = Arc::clone(&shared);

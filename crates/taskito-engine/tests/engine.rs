@@ -262,6 +262,7 @@ fn graceful_stop_finishes_running_jobs_and_releases_the_rest_unspent() {
         2,
         |c| {
             c.prefetch = 2;
+            c.prefetch_max = 2;
         },
     );
     wait_for("2 running", LONG, || exec.ran().len() == 2);

@@ -386,6 +386,7 @@ impl NativeQueue {
         config.max_crashes = max_crashes.max(1);
         if let Some(prefetch) = prefetch {
             config.prefetch = prefetch;
+            config.prefetch_max = prefetch;
         }
         config.limits = task_limits(limits.unwrap_or_default());
         config.periodic = periodic
