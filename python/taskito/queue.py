@@ -361,16 +361,19 @@ class Queue(ObservabilityMixin):
         kwargs: dict[str, Any] | None,
         receive: dict[str, Any] | None = None,
     ) -> bytes:
-        if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
-            raise QueueError(
-                f"the args of task '{task_name}' must be a tuple or list, not {type(args).__name__}"
-            )
+        if type(args) is not tuple:  # the common case skips the ABC check
+            if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
+                raise QueueError(
+                    f"the args of task '{task_name}' must be a tuple or list, "
+                    f"not {type(args).__name__}"
+                )
+            args = tuple(args)
         if kwargs is not None and not isinstance(kwargs, dict):
             raise QueueError(
                 f"the kwargs of task '{task_name}' must be a dict, not {type(kwargs).__name__}"
             )
         try:
-            call: tuple[Any, ...] = (tuple(args), dict(kwargs or {}))
+            call: tuple[Any, ...] = (args, dict(kwargs) if kwargs else {})
             if receive is not None:  # see taskito.dependencies.received_args
                 call = (*call, receive)
             data = bytes(self._serializer.dumps(call))
