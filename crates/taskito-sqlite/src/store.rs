@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -69,6 +70,9 @@ pub struct SqliteStore {
     /// Only ever asked `PRAGMA data_version`, which changes when a connection
     /// other than this one commits (our own writer included).
     marker: Mutex<Connection>,
+    /// The last claim filled its whole limit, so the next one very likely finds
+    /// work too: it skips the read that spares idle workers the write lock.
+    claims_full: AtomicBool,
 }
 
 impl SqliteStore {
@@ -104,6 +108,7 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: ReaderPool::new(path.clone(), options, READERS),
             marker: Mutex::new(marker),
+            claims_full: AtomicBool::new(false),
             path,
         })
     }
@@ -180,10 +185,16 @@ impl Store for SqliteStore {
         if req.limit == 0 || req.queues.is_empty() {
             return Ok(Vec::new());
         }
-        if !self.read(|c| claim::claimable(c, req))? {
+        // Idle workers ask in a read first, so that they never take the write
+        // lock for nothing; a busy one (whose last claim was full) goes straight
+        // to the write.
+        if !self.claims_full.load(Ordering::Relaxed) && !self.read(|c| claim::claimable(c, req))? {
             return Ok(Vec::new());
         }
-        self.write(|tx| claim::claim(tx, req))
+        let claimed = self.write(|tx| claim::claim(tx, req))?;
+        let full = claimed.len() >= usize::try_from(req.limit).unwrap_or(usize::MAX);
+        self.claims_full.store(full, Ordering::Relaxed);
+        Ok(claimed)
     }
 
     fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
