@@ -559,15 +559,21 @@ class Queue(ObservabilityMixin):
         task_name: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        after: tuple[int, str] | None = None,
     ) -> list[JobResult]:
-        """Jobs, newest first, optionally filtered by status, queue and task name."""
+        """Jobs, newest first, optionally filtered by status, queue and task name.
+
+        ``after=(created_at, job_id)``, the last job of the previous page, gives the
+        page after it (keyset paging: its cost does not grow with the page number;
+        ``offset`` is then ignored).
+        """
         if status == "completed":
             status = "complete"
         if status is not None and status not in _STATUSES:
             raise QueueError(f"invalid status {status!r}: expected one of {', '.join(_STATUSES)}")
         if limit < 0 or offset < 0:
             raise QueueError("limit and offset must be >= 0")
-        records = self._inner.list_jobs(status, queue, task_name, limit, offset)
+        records = self._inner.list_jobs(status, queue, task_name, limit, offset, after=after)
         return [JobResult(self, record.id, record) for record in records]
 
     def stats(self) -> dict[str, int]:

@@ -44,6 +44,12 @@ _DICT_KEYS = (
 )
 
 
+def record_dict(record: JobRecord) -> dict[str, Any]:
+    """The 16 public fields of a job record already read (``JobResult.to_dict``
+    without reading it again)."""
+    return {key: getattr(record, key) for key in _DICT_KEYS}
+
+
 class JobResult:
     """A job and the means to wait for its result.
 
@@ -107,8 +113,7 @@ class JobResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Refresh, then return the job's 16 public fields (timestamps in Unix ms)."""
-        record = self.refresh()._snapshot()
-        return {key: getattr(record, key) for key in _DICT_KEYS}
+        return record_dict(self.refresh()._snapshot())
 
     def _outcome(self, record: JobRecord) -> Any:
         """The return value of a terminal job, or the exception it ended with."""

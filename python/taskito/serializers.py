@@ -62,8 +62,9 @@ class CloudpickleSerializer:
     def dumps(self, obj: Any) -> bytes:
         """Pickle ``obj`` with cloudpickle.
 
-        Values made only of builtin scalars (and tuples, lists and dicts of them,
-        two levels deep) go through the C pickler directly: cloudpickle would
+        Values made only of builtin scalars (and tuples, lists and dicts of them, up
+        to three levels deep: ``(args, kwargs)`` and one level of containers inside
+        an argument) go through the C pickler directly: cloudpickle would
         write the very same bytes, about six times slower.
         """
         if _plain(obj, 3):

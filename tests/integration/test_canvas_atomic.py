@@ -88,6 +88,7 @@ def test_a_chain_still_passes_results_along(any_app: App, worker_process: StartW
     assert last.result(timeout=30) == [[3], 4]
     first = any_app.queue.get_job(steps[-2])
     assert first is not None and first.result(timeout=30) == [["x"], 1]
+    assert first.to_dict()["priority"] == 3  # the signature's options reach the graph
 
 
 def test_purged_jobs_take_their_dependency_edges(

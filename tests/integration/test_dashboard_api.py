@@ -68,6 +68,8 @@ def test_jobs_detail_errors_and_actions(
     assert "exploded" in dead["error"] and dead["errors"][0]["attempt"] == 1
     assert dead["args_preview"].endswith("characters)") and len(dead["args_preview"]) < 2100
     assert dashboard.get(f"/api/jobs/{failed.id}/errors")[0]["job_id"] == failed.id
+    errors = dashboard.get(f"/api/jobs/{failed.id}/errors")
+    assert len(errors) == 1 and "exploded" in errors[0]["error"] and errors[0]["attempt"] == 1
     status, body, _ = dashboard.call("/api/jobs/no-such-job")
     assert (status, body) == (404, {"error": "Job not found"})
 
@@ -82,6 +84,7 @@ def test_jobs_detail_errors_and_actions(
     assert dashboard.get(f"/api/jobs/{done.id}/logs") == (
         [] if not hasattr(any_queue, "task_logs") else any_queue.task_logs(done.id)
     )
+    assert dashboard.get(f"/api/jobs/{done.id}/logs") == []  # the task logs nothing
 
 
 def test_dead_letters_retry_and_purge(

@@ -22,9 +22,14 @@ def test_stale_values_are_served_while_one_refresh_runs() -> None:
         return len(calls)
 
     assert cache.get("k", compute) == 1
+    baseline = threading.active_count()
     assert cache.get("k", compute) == 1  # stale: served at once, refresh started
+    wait_for(lambda: len(calls) == 2, what="the refresh started")
     assert cache.get("k", compute) == 1  # the refresh still runs: not started twice
+    assert cache.get("k", compute) == 1
     assert len(calls) == 2
+    # The refresh thread is blocked in compute: a second one would show here.
+    assert threading.active_count() == baseline + 1
     release.set()
     wait_for(lambda: cache.get("k", compute) == 2, what="the refreshed value")
 
@@ -41,6 +46,8 @@ def test_a_failed_refresh_makes_the_next_read_query_again() -> None:
 
     assert cache.get("k", compute) == 1
     assert cache.get("k", compute) == 1  # its background refresh fails
+    wait_for(lambda: not cache._refreshing, what="the failed refresh ended")
+    assert cache.get("k", compute) == 3  # the very next read queries, in this thread
     wait_for(lambda: cache.get("k", compute) == 3, what="a fresh query after the failure")
 
 
@@ -61,7 +68,10 @@ def test_concurrent_first_reads_run_one_query() -> None:
     started.wait(10)
     readers.append(threading.Thread(target=lambda: results.append(cache.get("k", compute))))
     readers[1].start()
+    readers[1].join(0.2)  # it must be waiting for the first read's query
+    assert readers[1].is_alive() and len(calls) == 1
     release.set()
     for reader in readers:
         reader.join(10)
+    assert not any(reader.is_alive() for reader in readers)
     assert results == ["value", "value"] and len(calls) == 1

@@ -22,55 +22,46 @@ INSERT INTO job_counts (status, n)
 SELECT s.status, (SELECT count(*) FROM jobs WHERE jobs.status = s.status)
 FROM unnest(ARRAY['pending', 'running', 'complete', 'failed', 'dead', 'cancelled']) AS s(status);
 
--- Inserts and deletes come in batches (`map`, purges): one delta per status
--- per statement, from the statement's transition table.
-CREATE FUNCTION job_counts_inserted() RETURNS trigger LANGUAGE plpgsql
+-- One trigger run per statement, never per row: inserts and deletes come in
+-- batches (`map`, purges), and so do claims and completions (one statement
+-- each); a row trigger on updates cost a sixth of the worker's throughput.
+-- Each run adds one delta per status from the statement's transition tables.
+-- Updates that leave the status alone (leases, progress, cancel requests) add
+-- none: PostgreSQL allows no column list (UPDATE OF status) on a trigger with
+-- transition tables, hence the HAVING. A branch names only the tables its own
+-- trigger defines (PL/pgSQL plans a statement when it first runs it).
+CREATE FUNCTION job_counts_changed() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
-    INSERT INTO job_count_deltas (status, n)
-    SELECT status, count(*) FROM inserted_jobs GROUP BY status;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO job_count_deltas (status, n)
+        SELECT status, count(*) FROM jobs_after GROUP BY status;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO job_count_deltas (status, n)
+        SELECT status, -count(*) FROM jobs_before GROUP BY status;
+    ELSE
+        INSERT INTO job_count_deltas (status, n)
+        SELECT status, sum(n)
+        FROM (
+            SELECT status, -1 AS n FROM jobs_before
+            UNION ALL
+            SELECT status, 1 AS n FROM jobs_after
+        ) AS moved
+        GROUP BY status
+        HAVING sum(n) <> 0;
+    END IF;
     RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER job_counts_inserted AFTER INSERT ON jobs
-    REFERENCING NEW TABLE AS inserted_jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
-
-CREATE FUNCTION job_counts_deleted() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
-BEGIN
-    INSERT INTO job_count_deltas (status, n)
-    SELECT status, -count(*) FROM deleted_jobs GROUP BY status;
-    RETURN NULL;
-END;
-$$;
+    REFERENCING NEW TABLE AS jobs_after
+    FOR EACH STATEMENT EXECUTE FUNCTION job_counts_changed();
 
 CREATE TRIGGER job_counts_deleted AFTER DELETE ON jobs
-    REFERENCING OLD TABLE AS deleted_jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
-
--- Updates, one trigger run per statement too: claims and completions come in
--- batches (one statement each), and a row trigger cost a sixth of the
--- worker's throughput. Updates that leave the status alone (leases, progress,
--- cancel requests) add no delta. PostgreSQL allows no column list (UPDATE OF
--- status) on a trigger with transition tables, hence the HAVING.
-CREATE FUNCTION job_counts_moved() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
-BEGIN
-    INSERT INTO job_count_deltas (status, n)
-    SELECT status, sum(n)
-    FROM (
-        SELECT status, -1 AS n FROM jobs_before
-        UNION ALL
-        SELECT status, 1 AS n FROM jobs_after
-    ) AS moved
-    GROUP BY status
-    HAVING sum(n) <> 0;
-    RETURN NULL;
-END;
-$$;
+    REFERENCING OLD TABLE AS jobs_before
+    FOR EACH STATEMENT EXECUTE FUNCTION job_counts_changed();
 
 CREATE TRIGGER job_counts_moved AFTER UPDATE ON jobs
     REFERENCING OLD TABLE AS jobs_before NEW TABLE AS jobs_after
-    FOR EACH STATEMENT EXECUTE FUNCTION job_counts_moved();
+    FOR EACH STATEMENT EXECUTE FUNCTION job_counts_changed();

@@ -30,26 +30,16 @@ const STATES: [JobState; 6] = [
 pub(crate) struct Moves([i64; 6]);
 
 impl Moves {
-    pub(crate) fn add(&mut self, state: JobState, n: usize) {
-        self.0[slot(state)] += signed(n);
-    }
-
-    pub(crate) fn remove(&mut self, state: JobState, n: usize) {
-        self.0[slot(state)] -= signed(n);
-    }
-
     /// `n` jobs went from `from` to `to`.
     pub(crate) fn moved(&mut self, from: JobState, to: JobState, n: usize) {
-        self.remove(from, n);
-        self.add(to, n);
+        self.0[slot(from)] -= signed(n);
+        self.0[slot(to)] += signed(n);
     }
 
     /// Writes the changes: one UPDATE per state whose count changed.
     pub(crate) fn write(&self, conn: &Connection) -> TxResult<()> {
-        for (state, &n) in STATES.iter().zip(&self.0) {
-            if n != 0 {
-                conn.prepare_cached(ADD)?.execute((state.as_str(), n))?;
-            }
+        for (&state, &n) in STATES.iter().zip(&self.0) {
+            add(conn, state, n)?;
         }
         Ok(())
     }
@@ -57,32 +47,25 @@ impl Moves {
 
 /// Records that `n` jobs went from `from` to `to`.
 pub(crate) fn moved(conn: &Connection, from: JobState, to: JobState, n: usize) -> TxResult<()> {
-    if n == 0 {
-        return Ok(());
-    }
-    let mut moves = Moves::default();
-    moves.moved(from, to, n);
-    moves.write(conn)
+    add(conn, from, -signed(n))?;
+    add(conn, to, signed(n))
 }
 
 /// Records `n` new pending jobs.
 pub(crate) fn inserted(conn: &Connection, n: usize) -> TxResult<()> {
-    if n == 0 {
-        return Ok(());
-    }
-    let mut moves = Moves::default();
-    moves.add(JobState::Pending, n);
-    moves.write(conn)
+    add(conn, JobState::Pending, signed(n))
 }
 
 /// Records that `n` complete jobs were deleted.
 pub(crate) fn purged(conn: &Connection, n: usize) -> TxResult<()> {
-    if n == 0 {
-        return Ok(());
+    add(conn, JobState::Complete, -signed(n))
+}
+
+fn add(conn: &Connection, state: JobState, delta: i64) -> TxResult<()> {
+    if delta != 0 {
+        conn.prepare_cached(ADD)?.execute((state.as_str(), delta))?;
     }
-    let mut moves = Moves::default();
-    moves.remove(JobState::Complete, n);
-    moves.write(conn)
+    Ok(())
 }
 
 fn slot(state: JobState) -> usize {

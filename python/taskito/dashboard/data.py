@@ -9,13 +9,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from taskito._json import json_safe
+from taskito.result import record_dict
+from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
+from taskito.worker import _open_payload
 
 if TYPE_CHECKING:
+    from taskito._native import JobRecord
     from taskito.queue import Queue
 
-#: Counts are refreshed in the background when older than this: the per-status
-#: count walks the whole status index (about 0.1 s with a million jobs on SQLite).
+#: The live jobs per queue and the completion series are refreshed in the
+#: background when older than this: both read index ranges whose size grows with
+#: the backlog or the throughput. (Counts per status are kept by the store, a read
+#: of six rows, and are read fresh.)
 COUNTS_TTL_S = 1.0
 #: The overview's series: the last 10 minutes in 10 s buckets, from at most this
 #: many of the most recent completions (bounds the cost at any throughput).
@@ -83,9 +89,8 @@ class DashboardData:
         self._cache = _Cache(COUNTS_TTL_S)
 
     def stats(self) -> dict[str, int]:
-        """``queue.stats()``, at most about a second old."""
-        result: dict[str, int] = self._cache.get("stats", self.queue.stats)
-        return result
+        """``queue.stats()``: kept counts, cheap to read on every call."""
+        return self.queue.stats()
 
     def warm_up(self) -> None:
         """Fill the caches (in a background thread at server start), so that even the
@@ -137,18 +142,17 @@ class DashboardData:
         if job is None:
             return None
         record = job._snapshot()
-        detail = job.to_dict()
+        detail = record_dict(record)
         detail["attempt"] = record.attempt
         detail["errors"] = self.queue.job_errors(job_id)
-        detail["args_preview"] = self._args_preview(record.task_name, record.payload)
+        detail["args_preview"] = self._args_preview(record)
         detail["result_preview"] = self._result_preview(job_id, record.result)
         detail["dependencies"] = job.dependencies
         return detail
 
-    def _args_preview(self, task_name: str, payload: bytes) -> str:
-        signer = self.queue._signer
+    def _args_preview(self, record: JobRecord) -> str:
         try:
-            data = payload if signer is None else signer.open_payload(task_name, payload)
+            data = _open_payload(self.queue, record)
         except SignatureError as exc:  # refused before the serializer sees a byte
             return f"<refused by the signing key: {exc}>"
         return self._preview(data)
@@ -167,7 +171,7 @@ class DashboardData:
         try:
             value = self.queue._serializer.loads(data)
         except Exception as exc:
-            return f"<could not deserialize: {type(exc).__name__}: {exc}>"
+            return f"<could not deserialize: {failure_reason(exc)}>"
         text = repr(value)
         if len(text) > PREVIEW_CHARS:
             text = text[:PREVIEW_CHARS] + f"... ({len(text)} characters)"

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskito.dashboard.data import DashboardData
-from taskito.errors import JobNotFoundError
-from taskito.queue import _STATUSES
-from taskito.result import JobResult
+from taskito.errors import JobNotFoundError, QueueError
+from taskito.result import record_dict
 
 Params = Mapping[str, str]
 Reply = tuple[int, Any]
@@ -59,18 +58,17 @@ def list_jobs(d: DashboardData, p: Params) -> Reply:
     status, queue, task = _text(p, "status"), _text(p, "queue"), _text(p, "task")
     limit = _int(p, "limit", 20, 1, 1000)
     cursor = _text(p, "cursor")
-    if cursor is None:
-        jobs = d.queue.list_jobs(status, queue, task, limit, _int(p, "offset", 0))
-        return 200, [job.to_dict() for job in jobs]
-    created, sep, last_id = cursor.partition(":")
-    if not sep or not created.isdigit() or not last_id:
-        raise BadRequest(f"cursor must be '<created_at>:<job id>' of the last row (got {cursor!r})")
-    if status == "completed":
-        status = "complete"
-    if status is not None and status not in _STATUSES:
-        raise BadRequest(f"invalid status {status!r}: expected one of {', '.join(_STATUSES)}")
-    records = d.queue._inner.list_jobs(status, queue, task, limit, after=(int(created), last_id))
-    return 200, [JobResult(d.queue, r.id, r).to_dict() for r in records]
+    after = None
+    if cursor is not None:
+        created, sep, last_id = cursor.partition(":")
+        if not sep or not created.isdigit() or not last_id:
+            raise BadRequest(
+                f"cursor must be '<created_at>:<job id>' of the last row (got {cursor!r})"
+            )
+        after = (int(created), last_id)
+    jobs = d.queue.list_jobs(status, queue, task, limit, _int(p, "offset", 0), after=after)
+    # The list already read each row: no second read per job.
+    return 200, [record_dict(job._snapshot()) for job in jobs]
 
 
 def job(d: DashboardData, p: Params, job_id: str) -> Reply:
@@ -204,9 +202,7 @@ def dispatch(data: DashboardData, method: str, path: str, params: Params) -> Rep
             continue
         try:
             return route.fn(data, params, *match.groups())
-        except BadRequest as exc:
-            return 400, {"error": str(exc)}
-        except ValueError as exc:  # the Queue's one-sentence refusals (QueueError is one)
+        except (BadRequest, QueueError) as exc:  # ours and the Queue's one-sentence refusals
             return 400, {"error": str(exc)}
     if known_path:
         return 405, {"error": f"{method} is not allowed on {path}"}

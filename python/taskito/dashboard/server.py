@@ -129,17 +129,15 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
 
         def do_POST(self) -> None:
             self._drain()
-            if urlsplit(self.path).path.startswith("/api/"):
-                self._api("POST")
+            path = urlsplit(self.path).path
+            if path.startswith("/api/"):
+                self._api(self.command)
             else:
-                self._json(404, {"error": "not found"})
+                self._json(
+                    404, {"error": f"no page {path} takes {self.command}: the API is under /api/"}
+                )
 
-        def do_DELETE(self) -> None:
-            self._drain()
-            if urlsplit(self.path).path.startswith("/api/"):
-                self._api("DELETE")
-            else:
-                self._json(404, {"error": "not found"})
+        do_DELETE = do_POST
 
         def do_OPTIONS(self) -> None:
             self.send_response(204)

@@ -4,7 +4,7 @@ use super::fixtures::{
     claim, claim_request, complete, dead, finish, get, ids, insert, insert_one, new_job, release,
     LEASE_MS, T0,
 };
-use crate::{JobFilter, JobState, NewJob, Outcome, Stats, Store};
+use crate::{DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, Stats, Store};
 
 /// Every field of a [`NewJob`] comes back from `job_get`, and a new job starts
 /// with no attempt, lease, result or error.
@@ -291,6 +291,32 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     );
     insert_one(store, new_job("q", "t"));
     check("inserts");
+    // Inserts skipped for a live unique key count nothing; a graph counts each job.
+    let keyed = || NewJob {
+        unique_key: Some("u".to_owned()),
+        ..new_job("u", "t")
+    };
+    insert(store, &[keyed(), keyed()]);
+    insert_one(store, keyed());
+    check("inserts deduplicated by unique key");
+    let graph = [
+        GraphJob {
+            job: new_job("g", "t"),
+            depends_on: vec![],
+        },
+        GraphJob {
+            job: new_job("g", "t"),
+            depends_on: vec![DepRef::Batch(0)],
+        },
+    ];
+    assert_eq!(
+        store
+            .job_insert_graph(&graph)
+            .expect("job_insert_graph")
+            .len(),
+        2
+    );
+    check("a graph insert");
     let batch = claim(store, "w", &["q"], 12, T0);
     check("a claim");
     let retry = Outcome::Retry {
@@ -364,6 +390,21 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     check("dependent inserts");
     assert!(claim(store, "w", &["x"], 5, now).is_empty());
     check("an expiry cascading to two dependents");
+    let mut moved: Vec<JobState> = store
+        .job_list(&JobFilter {
+            queue: Some("x".to_owned()),
+            limit: 10,
+            ..JobFilter::default()
+        })
+        .expect("job_list")
+        .into_iter()
+        .map(|j| j.status)
+        .collect();
+    moved.sort_by_key(|s| s.as_str());
+    assert_eq!(
+        moved,
+        [JobState::Cancelled, JobState::Cancelled, JobState::Failed]
+    );
     store
         .job_claim(&claim_request("w", &["q"], 100, now))
         .expect("job_claim");
@@ -371,6 +412,10 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
         .job_rescue_expired(now + LEASE_MS + 1, 1)
         .expect("job_rescue_expired");
     assert!(quarantined.quarantined > 0);
+    assert_eq!(
+        quarantined.rescued, 0,
+        "max_crashes 1 quarantines every crashed job"
+    );
     check("a quarantine");
     let ttl = insert_one(
         store,
