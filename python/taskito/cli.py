@@ -3,75 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from taskito import cli_jobs, log_setup
-from taskito.cli_info import run_info
-from taskito.errors import QueueError, StorageError
+from taskito.cli_info import print_stats, run_info
+from taskito.errors import StorageError
+from taskito.loader import AppError, load_queue
 from taskito.queue import Queue
 
 _APP_HELP = "your Queue instance as 'module:attribute', e.g. 'myapp.tasks:queue'"
 
 
-class CliError(Exception):
+class CliError(AppError):
     """A mistake in how taskito was called: printed as one sentence, exit status 1."""
-
-
-def _describe(obj: object) -> str:
-    if inspect.isclass(obj):
-        return "a class"
-    if inspect.ismodule(obj):
-        return "a module"
-    if inspect.isroutine(obj):
-        return "a function"
-    name = type(obj).__name__
-    article = "an" if name[:1].lower() in "aeiou" else "a"
-    return f"{article} {name}"
-
-
-def load_queue(app: str) -> Queue:
-    """Import ``module:attribute`` (from the current directory first) and return the Queue."""
-    module_name, sep, attr = app.partition(":")
-    module_name, attr = module_name.strip(), attr.strip()
-    if not sep or not module_name or not attr:
-        raise CliError(
-            f"--app must look like 'module:attribute', e.g. 'myapp.tasks:queue' (got {app!r})"
-        )
-    cwd = os.getcwd()
-    if not sys.path or sys.path[0] != cwd:
-        sys.path.insert(0, cwd)
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        # Only the module we were asked for (or a parent package) is the caller's mistake;
-        # anything the module itself fails to import is a bug to show with its traceback.
-        missing = exc.name or ""
-        if missing and (module_name == missing or module_name.startswith(missing + ".")):
-            raise CliError(
-                f"could not import module {module_name!r}: no module named {missing!r} "
-                f"in the current directory ({cwd}) or on the Python path"
-            ) from exc
-        raise
-    except QueueError as exc:
-        # taskito refused the app's Queue(...) options: a clear sentence already, about
-        # the user's configuration, not a bug. (A database it cannot open is a
-        # StorageError, reported by main() like any other.)
-        raise CliError(f"{module_name!r} could not create its queue: {exc}") from exc
-    target: object = module
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            owner = f"module {module_name!r}" if target is module else repr(target)
-            raise CliError(f"{owner} has no attribute {part!r}")
-        target = getattr(target, part)
-    if not isinstance(target, Queue):
-        raise CliError(f"'{module_name}:{attr}' is {_describe(target)}, not a taskito Queue")
-    return target
 
 
 def _port(text: str) -> int:
@@ -302,13 +249,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         status: int = args.handler(args)
-    except (CliError, cli_jobs.NotFound) as exc:
+    except (AppError, cli_jobs.NotFound) as exc:
         print(f"taskito: {exc}", file=sys.stderr)
         return 1
     except StorageError as exc:
         print(f"taskito: the database cannot be used: {exc}", file=sys.stderr)
         return 1
     return status
+
+
+# -- the names the original taskito 0.2.1 had here ----------------------------------------
+
+
+def _load_queue(app_path: str) -> Queue:
+    """:func:`taskito.loader.load_queue`, printing the problem and exiting with status 1."""
+    try:
+        return load_queue(app_path)
+    except AppError as exc:
+        print(f"taskito: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _print_stats(queue: Queue) -> None:
+    """Print the job counts table of ``taskito info``."""
+    print_stats(queue)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    """The ``taskito`` argument parser."""
+    return _parser()
 
 
 if __name__ == "__main__":  # pragma: no cover

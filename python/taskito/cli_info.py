@@ -24,8 +24,8 @@ def _ago(ms: int, now_ms: int) -> str:
     return f"{seconds:.1f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
 
 
-def render(queue: Queue, throughput: float | None = None) -> str:
-    """One frame: the stats table, then live work per queue and the workers."""
+def stats_table(queue: Queue) -> list[str]:
+    """The lines of the job counts table: a title, one line per status, the total."""
     stats = queue.stats()
     total = sum(stats.values())
     width = max(len(_TITLE), max(len(key) for key in stats) + 2 + len(str(total)))
@@ -33,7 +33,17 @@ def render(queue: Queue, throughput: float | None = None) -> str:
     lines = [_TITLE, rule]
     for key, value in stats.items():
         lines.append(f"{key}{value:>{width - len(key)}}")
-    lines += [rule, f"{'total'}{total:>{width - 5}}"]
+    return [*lines, rule, f"{'total'}{total:>{width - 5}}"]
+
+
+def print_stats(queue: Queue) -> None:
+    """Print :func:`stats_table`."""
+    print("\n".join(stats_table(queue)))
+
+
+def render(queue: Queue, throughput: float | None = None) -> str:
+    """One frame: the stats table, then live work per queue and the workers."""
+    lines = stats_table(queue)
     if throughput is not None:
         lines.append(f"throughput {throughput:.1f} jobs/s")
 
@@ -98,4 +108,4 @@ def run_info(queue: Queue, watching: bool, interval: float) -> int:
     return watch(queue, interval)
 
 
-__all__ = ["render", "run_info", "watch"]
+__all__ = ["print_stats", "render", "run_info", "stats_table", "watch"]

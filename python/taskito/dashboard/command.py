@@ -9,8 +9,9 @@ from taskito.errors import QueueError
 
 def run(args: argparse.Namespace) -> int:
     """Load the app's Queue and serve the dashboard until Ctrl+C."""
-    from taskito.cli import CliError, load_queue
     from taskito.dashboard.server import serve_dashboard
+    from taskito.loader import AppError as CliError
+    from taskito.loader import load_queue
 
     queue = load_queue(args.app)
     try:
