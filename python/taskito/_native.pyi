@@ -95,6 +95,9 @@ class NativeWorker:
     def worker_id(self) -> str: ...
     @property
     def shutting_down(self) -> bool: ...
+    @property
+    def stopping_for_exit(self) -> bool:
+        """True when the program's end (the ``atexit`` hook) is stopping this worker."""
     def wait(self, timeout_s: float) -> bool:
         """Blocks (without the GIL) up to ``timeout_s``; True once the worker stopped."""
     def request_shutdown(self) -> None:

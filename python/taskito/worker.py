@@ -357,11 +357,13 @@ def run_worker(queue: Queue, queues: Sequence[str] | None = None) -> None:
             for sig in _SIGNALS:
                 previous[sig] = signal.signal(sig, on_signal)
         while not worker.wait(0.1):
-            if not announced and worker.shutting_down:
+            if not announced and worker.shutting_down and not worker.stopping_for_exit:
                 announced = True
                 _say(SHUTDOWN_LINE)
     finally:
         _restore(previous)
+    if worker.stopping_for_exit:
+        return  # the program is ending (its atexit hook stopped us): say nothing
     if not announced and worker.shutting_down:
         _say(SHUTDOWN_LINE)
     _say("[taskito] Worker stopped.")

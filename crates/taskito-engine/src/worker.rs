@@ -246,7 +246,7 @@ fn supervise(
     follows: Vec<Follow>,
 ) {
     match spawn_threads(store, executor, clock, config, shared, info, follows) {
-        Ok(threads) => drain_and_stop(config, shared, threads),
+        Ok(threads) => drain_and_stop(config, shared, executor.as_ref(), threads),
         Err(e) => shared.fail(&Error::Storage(format!(
             "could not start worker threads: {e}"
         ))),
@@ -372,8 +372,11 @@ fn spawn_threads(
 
 /// Graceful stop: wait for the stop request, let running jobs finish within the
 /// grace period, give back whatever did not start or did not finish (no retry
-/// spent), write the last outcomes, then stop the heartbeat.
-fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
+/// spent), write the last outcomes, then stop the heartbeat. An attempt still
+/// running when the grace ends is given back and asked to stop (`interrupt`): its
+/// job may already run elsewhere, and a thread left running it could outlive the
+/// program's end (a Python worker in a daemon thread stops this way at exit).
+fn drain_and_stop(config: &WorkerConfig, shared: &Shared, executor: &dyn Executor, t: Threads) {
     while shared
         .shutdown
         .wait_change(Phase::Running, Duration::from_secs(3600))
@@ -394,7 +397,11 @@ fn drain_and_stop(config: &WorkerConfig, shared: &Shared, t: Threads) {
             let _ = t.results.send(Finished::Released(AttemptInfo::of(&job)));
         }
         for info in shared.running.unfinished() {
+            let job_id = info.job_id.clone();
+            // Released first: the interrupted attempt's own outcome then comes
+            // after it and is fenced off (no retry spent).
             let _ = t.results.send(Finished::Released(info));
+            executor.interrupt(&job_id);
         }
     }
     let _ = t.results.send(Finished::Stop);

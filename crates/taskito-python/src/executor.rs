@@ -3,6 +3,7 @@ use pyo3::types::PyBytes;
 use taskito_core::Job;
 use taskito_engine::{ExecResult, Executor};
 
+use crate::lifecycle;
 use crate::record::JobRecord;
 
 pub(crate) const OUTCOME_SUCCESS: i32 = 0;
@@ -20,6 +21,11 @@ pub(crate) struct PyExecutor {
 
 impl Executor for PyExecutor {
     fn execute(&self, job: Job) -> ExecResult {
+        if lifecycle::finalizing() {
+            // The interpreter is ending: never re-enter it. The job stays leased and
+            // is rescued like a crash's once this process is gone.
+            lifecycle::park_forever();
+        }
         Python::attach(|py| {
             let record = JobRecord::from(job);
             match self.run_job.call1(py, (record,)) {
@@ -38,10 +44,13 @@ impl Executor for PyExecutor {
     /// frame stack mapped and unmapped, per job; measured as an eighth of the
     /// worker's time in TLB shootdowns).
     fn enter(&self, body: &mut (dyn FnMut() + Send)) {
-        Python::attach(|py| py.detach(body));
+        Python::attach(|py| lifecycle::detach(py, body));
     }
 
     fn interrupt(&self, job_id: &str) {
+        if lifecycle::finalizing() {
+            return;
+        }
         if let Some(interrupt) = &self.interrupt {
             Python::attach(|py| {
                 if let Err(e) = interrupt.call1(py, (job_id,)) {

@@ -6,6 +6,7 @@ mod backend;
 mod errors;
 mod executor;
 mod graph;
+mod lifecycle;
 mod limits;
 mod observability;
 mod periodic;

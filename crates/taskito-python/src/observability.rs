@@ -7,6 +7,7 @@ use pyo3::types::{PyDict, PyList};
 use taskito_core::{summarize, Clock, LogEntry, LogFilter, NewLogEntry, Store, TaskMetrics};
 
 use crate::errors::IntoPyResult;
+use crate::lifecycle::detach;
 use crate::queue::NativeQueue;
 use crate::record::dict_list;
 
@@ -77,11 +78,11 @@ impl NativeObservability {
             extra,
             logged_at: self.clock.now_ms(),
         };
-        py.detach(|| self.store.log_insert(&entry)).py()
+        detach(py, || self.store.log_insert(&entry)).py()
     }
 
     fn task_logs<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
-        let rows = py.detach(|| self.store.log_list_job(job_id)).py()?;
+        let rows = detach(py, || self.store.log_list_job(job_id)).py()?;
         dict_list(py, &rows, log_dict)
     }
 
@@ -100,7 +101,7 @@ impl NativeObservability {
             since: window_start(self.clock.as_ref(), since_s),
             limit,
         };
-        let rows = py.detach(|| self.store.log_query(&filter)).py()?;
+        let rows = detach(py, || self.store.log_query(&filter)).py()?;
         dict_list(py, &rows, log_dict)
     }
 
@@ -113,9 +114,7 @@ impl NativeObservability {
         since_s: f64,
     ) -> PyResult<Bound<'py, PyDict>> {
         let since = window_start(self.clock.as_ref(), since_s);
-        let rows = py
-            .detach(|| self.store.metric_list(since, task_name))
-            .py()?;
+        let rows = detach(py, || self.store.metric_list(since, task_name)).py()?;
         let out = PyDict::new(py);
         for (task, m) in summarize(&rows) {
             out.set_item(task, metrics_dict(py, &m)?)?;
@@ -126,6 +125,6 @@ impl NativeObservability {
     /// Deletes log lines older than `older_than_s`; returns how many.
     fn purge_logs(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = window_start(self.clock.as_ref(), older_than_s);
-        py.detach(|| self.store.log_purge(before)).py()
+        detach(py, || self.store.log_purge(before)).py()
     }
 }

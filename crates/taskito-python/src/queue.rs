@@ -12,6 +12,7 @@ use taskito_engine::{
 use crate::backend;
 use crate::errors::{raise, IntoPyResult};
 use crate::executor::PyExecutor;
+use crate::lifecycle::detach;
 use crate::limits::{breaker_dict, task_limits, TaskLimitsArg};
 use crate::periodic::{schedule_dict, task_of, PeriodicTuple};
 use crate::record::{
@@ -124,12 +125,11 @@ impl NativeQueue {
         db_url: Option<String>,
         schema: Option<String>,
     ) -> PyResult<Self> {
-        let backend = py
-            .detach(|| match &db_url {
-                Some(url) => backend::open_postgres(url, schema),
-                None => backend::open_sqlite(&db_path, durable),
-            })
-            .py()?;
+        let backend = detach(py, || match &db_url {
+            Some(url) => backend::open_postgres(url, schema),
+            None => backend::open_sqlite(&db_path, durable),
+        })
+        .py()?;
         Ok(Self {
             store: backend.store,
             clock: backend.clock,
@@ -233,13 +233,13 @@ impl NativeQueue {
             .into_iter()
             .map(|p| options.build(task_name, p, keys.next().flatten(), now))
             .collect();
-        let ids = py.detach(|| self.store.job_insert_many(&jobs)).py()?;
+        let ids = detach(py, || self.store.job_insert_many(&jobs)).py()?;
         self.wake.notify();
         Ok(ids)
     }
 
     fn get_job(&self, py: Python<'_>, job_id: &str) -> PyResult<Option<JobRecord>> {
-        let job = py.detach(|| self.store.job_get(job_id)).py()?;
+        let job = detach(py, || self.store.job_get(job_id)).py()?;
         Ok(job.map(JobRecord::from))
     }
 
@@ -251,9 +251,10 @@ impl NativeQueue {
         timeout_s: f64,
     ) -> PyResult<Option<JobRecord>> {
         let timeout = Duration::from_secs_f64(timeout_s.max(0.0));
-        let job = py
-            .detach(|| wait_for_terminal(self.store.as_ref(), &self.committed, job_id, timeout))
-            .py()?;
+        let job = detach(py, || {
+            wait_for_terminal(self.store.as_ref(), &self.committed, job_id, timeout)
+        })
+        .py()?;
         Ok(job.map(JobRecord::from))
     }
 
@@ -284,10 +285,10 @@ impl NativeQueue {
             offset,
         };
         let jobs = match after {
-            None => py.detach(|| self.store.job_list(&filter)),
+            None => detach(py, || self.store.job_list(&filter)),
             Some((created_at, id)) => {
                 let cursor = JobCursor { created_at, id };
-                py.detach(|| self.store.job_list_after(&filter, &cursor))
+                detach(py, || self.store.job_list_after(&filter, &cursor))
             }
         }
         .py()?;
@@ -295,23 +296,22 @@ impl NativeQueue {
     }
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = py.detach(|| self.store.job_stats()).py()?;
+        let stats = detach(py, || self.store.job_stats()).py()?;
         stats_dict(py, &stats)
     }
 
     fn queue_depths<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let depths = py.detach(|| self.store.queue_depths()).py()?;
+        let depths = detach(py, || self.store.queue_depths()).py()?;
         dict_list(py, &depths, depth_dict)
     }
 
     fn job_errors<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
-        let errors = py.detach(|| self.store.job_errors(job_id)).py()?;
+        let errors = detach(py, || self.store.job_errors(job_id)).py()?;
         dict_list(py, &errors, error_dict)
     }
 
     fn cancel_job(&self, py: Python<'_>, job_id: &str) -> PyResult<bool> {
-        py.detach(|| self.store.job_cancel(job_id, self.now_ms()))
-            .py()
+        detach(py, || self.store.job_cancel(job_id, self.now_ms())).py()
     }
 
     #[pyo3(signature = (limit = 10, offset = 0))]
@@ -321,34 +321,32 @@ impl NativeQueue {
         limit: u32,
         offset: u32,
     ) -> PyResult<Bound<'py, PyList>> {
-        let dead = py.detach(|| self.store.dead_list(limit, offset)).py()?;
+        let dead = detach(py, || self.store.dead_list(limit, offset)).py()?;
         dict_list(py, &dead, dead_dict)
     }
 
     fn retry_dead(&self, py: Python<'_>, dead_id: &str) -> PyResult<String> {
-        let id = py
-            .detach(|| self.store.dead_retry(dead_id, self.now_ms()))
-            .py()?;
+        let id = detach(py, || self.store.dead_retry(dead_id, self.now_ms())).py()?;
         self.wake.notify();
         Ok(id)
     }
 
     fn delete_dead(&self, py: Python<'_>, dead_id: &str) -> PyResult<bool> {
-        py.detach(|| self.store.dead_delete(dead_id)).py()
+        detach(py, || self.store.dead_delete(dead_id)).py()
     }
 
     fn purge_dead(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = self.now_ms() - seconds_to_ms(older_than_s);
-        py.detach(|| self.store.dead_purge(before)).py()
+        detach(py, || self.store.dead_purge(before)).py()
     }
 
     fn purge_completed(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = self.now_ms() - seconds_to_ms(older_than_s);
-        py.detach(|| self.store.job_purge_completed(before)).py()
+        detach(py, || self.store.job_purge_completed(before)).py()
     }
 
     fn list_workers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let workers = py.detach(|| self.store.worker_list()).py()?;
+        let workers = detach(py, || self.store.worker_list()).py()?;
         dict_list(py, &workers, worker_dict)
     }
 
@@ -402,14 +400,15 @@ impl NativeQueue {
             shutdown,
             committed: Arc::clone(&self.committed),
         };
-        let handle = py
-            .detach(|| Worker::start(store, executor, clock, config, signals))
-            .py()?;
-        Ok(NativeWorker::new(handle))
+        let handle = detach(py, || {
+            Worker::start(store, executor, clock, config, signals)
+        })
+        .py()?;
+        NativeWorker::new(py, handle, Duration::from_millis(grace_ms))
     }
 
     fn request_cancel(&self, py: Python<'_>, job_id: &str) -> PyResult<bool> {
-        py.detach(|| self.store.job_request_cancel(job_id)).py()
+        detach(py, || self.store.job_request_cancel(job_id)).py()
     }
 
     #[pyo3(signature = (job_id, progress, attempt = None))]
@@ -420,26 +419,26 @@ impl NativeQueue {
         progress: i32,
         attempt: Option<i32>,
     ) -> PyResult<bool> {
-        py.detach(|| self.store.job_set_progress(job_id, attempt, progress))
-            .py()
+        detach(py, || {
+            self.store.job_set_progress(job_id, attempt, progress)
+        })
+        .py()
     }
 
     fn replay(&self, py: Python<'_>, job_id: &str) -> PyResult<String> {
-        let id = py
-            .detach(|| self.store.job_replay(job_id, self.now_ms()))
-            .py()?;
+        let id = detach(py, || self.store.job_replay(job_id, self.now_ms())).py()?;
         self.wake.notify();
         Ok(id)
     }
 
     fn replay_history<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyList>> {
-        let rows = py.detach(|| self.store.replay_history(job_id)).py()?;
+        let rows = detach(py, || self.store.replay_history(job_id)).py()?;
         dict_list(py, &rows, replay_dict)
     }
 
     /// Every registered periodic schedule, by name.
     fn periodic_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let rows = py.detach(|| self.store.periodic_list()).py()?;
+        let rows = detach(py, || self.store.periodic_list()).py()?;
         dict_list(py, &rows, schedule_dict)
     }
 
@@ -451,7 +450,7 @@ impl NativeQueue {
 
     /// The stored circuit breakers (those that saw a failure), by task name.
     fn circuit_breakers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let rows = py.detach(|| self.store.breaker_list()).py()?;
+        let rows = detach(py, || self.store.breaker_list()).py()?;
         dict_list(py, &rows, breaker_dict)
     }
 
@@ -492,21 +491,19 @@ impl NativeQueue {
             result_ttl_ms,
         };
         let job = options.build(task_name, payload, unique_key, self.now_ms());
-        let id = py
-            .detach(|| self.store.job_insert_dependent(&job, &depends_on))
-            .py()?;
+        let id = detach(py, || self.store.job_insert_dependent(&job, &depends_on)).py()?;
         self.wake.notify();
         Ok(id)
     }
 
     /// The ids `job_id` depends on, in the order given.
     fn job_dependencies(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
-        py.detach(|| self.store.job_dependencies(job_id)).py()
+        detach(py, || self.store.job_dependencies(job_id)).py()
     }
 
     /// The ids of the jobs that depend on `job_id`.
     fn job_dependents(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
-        py.detach(|| self.store.job_dependents(job_id)).py()
+        detach(py, || self.store.job_dependents(job_id)).py()
     }
 
     // --- dashboard ---
@@ -523,9 +520,10 @@ impl NativeQueue {
         let bucket_ms = bucket_ms.max(1);
         let now = self.now_ms();
         let since = (now - window_ms).div_euclid(bucket_ms) * bucket_ms;
-        let buckets = py
-            .detach(|| self.store.job_completion_series(since, bucket_ms, limit))
-            .py()?;
+        let buckets = detach(py, || {
+            self.store.job_completion_series(since, bucket_ms, limit)
+        })
+        .py()?;
         let rows = buckets
             .into_iter()
             .map(|b| {
@@ -553,7 +551,7 @@ impl NativeQueue {
         jobs: Vec<crate::graph::GraphJobArg>,
     ) -> PyResult<Vec<String>> {
         let graph = crate::graph::build(jobs, self.now_ms());
-        let ids = py.detach(|| self.store.job_insert_graph(&graph)).py()?;
+        let ids = detach(py, || self.store.job_insert_graph(&graph)).py()?;
         self.wake.notify();
         Ok(ids)
     }

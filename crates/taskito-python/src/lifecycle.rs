@@ -1,0 +1,124 @@
+//! The end of the interpreter, as our threads see it.
+//!
+//! A worker often runs in a daemon thread (`threading.Thread(target=queue.run_worker,
+//! daemon=True)`), so the program may end while its threads are out of Python
+//! waiting for a job or a database call. Once `Py_Finalize` has begun, a thread that
+//! takes the GIL back is either killed by CPython with `pthread_exit` (whose forced
+//! unwind through Rust frames aborts the process: "FATAL: exception not rethrown") or
+//! finds the interpreter gone (pyo3 panics). So:
+//!
+//! - an `atexit` hook, registered when the first worker of the process starts, asks
+//!   every worker of the process for a graceful stop and waits for it (unstarted jobs
+//!   go back to `pending` at once, running ones get the worker's grace period, like a
+//!   SIGTERM), then marks the interpreter as finalizing;
+//! - every place this crate gives up the GIL goes through [`detach`], which counts the
+//!   threads that will take it back; the hook waits for them, and a thread that
+//!   comes back after the mark parks for good instead of touching the interpreter
+//!   (the process is about to exit; its job, if any, is rescued like a crash's).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::PyCFunction;
+use taskito_engine::WorkerHandle;
+
+/// Set when the exit hook begins: workers then stop without a word.
+static EXITING: AtomicBool = AtomicBool::new(false);
+static FINALIZING: AtomicBool = AtomicBool::new(false);
+/// Threads of this crate now out of Python that will take the GIL back.
+static OUTSIDE: AtomicUsize = AtomicUsize::new(0);
+static LIVE: Mutex<Vec<LiveWorker>> = Mutex::new(Vec::new());
+static HOOKED: AtomicBool = AtomicBool::new(false);
+
+/// How long the hook waits for threads already on their way back into Python.
+const RETURN_WAIT: Duration = Duration::from_secs(2);
+
+struct LiveWorker {
+    handle: Weak<WorkerHandle>,
+    grace: Duration,
+}
+
+/// True once the exit hook began stopping this process's workers.
+pub(crate) fn exiting() -> bool {
+    EXITING.load(Ordering::Acquire)
+}
+
+/// True once the interpreter is ending: no thread of ours may take the GIL.
+pub(crate) fn finalizing() -> bool {
+    FINALIZING.load(Ordering::Acquire)
+}
+
+/// Never returns: for a thread that must not re-enter an ending interpreter.
+pub(crate) fn park_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// `py.detach(f)`, counted, and safe at interpreter exit: if the interpreter began
+/// to end while `f` ran, the thread parks instead of taking the GIL back.
+pub(crate) fn detach<T, F>(py: Python<'_>, f: F) -> T
+where
+    F: Send + FnOnce() -> T,
+    T: Send,
+{
+    OUTSIDE.fetch_add(1, Ordering::AcqRel);
+    let value = py.detach(|| {
+        let value = f();
+        if finalizing() {
+            OUTSIDE.fetch_sub(1, Ordering::AcqRel);
+            park_forever();
+        }
+        value
+    });
+    OUTSIDE.fetch_sub(1, Ordering::AcqRel);
+    value
+}
+
+/// Records a started worker so the exit hook can stop it; registers the hook once.
+pub(crate) fn track(py: Python<'_>, handle: &Arc<WorkerHandle>, grace: Duration) -> PyResult<()> {
+    {
+        let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+        live.retain(|w| w.handle.strong_count() > 0);
+        live.push(LiveWorker {
+            handle: Arc::downgrade(handle),
+            grace,
+        });
+    }
+    if !HOOKED.swap(true, Ordering::AcqRel) {
+        let hook = PyCFunction::new_closure(py, None, None, |args, _kwargs| {
+            stop_at_exit(args.py());
+        })?;
+        py.import("atexit")?.call_method1("register", (hook,))?;
+    }
+    Ok(())
+}
+
+/// The `atexit` hook: stop every worker of this process, then mark the end.
+fn stop_at_exit(py: Python<'_>) {
+    EXITING.store(true, Ordering::Release);
+    let workers: Vec<(Arc<WorkerHandle>, Duration)> = LIVE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .drain(..)
+        .filter_map(|w| Some((w.handle.upgrade()?, w.grace)))
+        .collect();
+    // Not through `detach`: this thread is the one that finalizes.
+    py.detach(|| {
+        for (handle, _) in &workers {
+            handle.request_shutdown();
+        }
+        for (handle, grace) in &workers {
+            // The engine gives running jobs `grace`, then releases them; a little
+            // more for the last outcomes to be written.
+            let _ = handle.wait(*grace + Duration::from_secs(2));
+        }
+        FINALIZING.store(true, Ordering::Release);
+        let deadline = Instant::now() + RETURN_WAIT;
+        while OUTSIDE.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
