@@ -149,7 +149,7 @@ def test_pytest_run_with_a_daemon_worker_exits_zero(tmp_path: Path) -> None:
         """,
     )
     for run in range(RUNS):
-        done = run_python(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly")
+        done = run_python(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
         output = done.stdout + done.stderr
         assert done.returncode == 0, f"run {run}: exit {done.returncode}: {output}"
         assert "1 passed" in done.stdout
