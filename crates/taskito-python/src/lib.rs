@@ -3,12 +3,15 @@
 //! the Python package.
 
 mod backend;
+mod enqueue;
 mod errors;
 mod executor;
 mod graph;
+mod inspect;
 mod lifecycle;
 mod limits;
 mod observability;
+mod operations;
 mod periodic;
 mod queue;
 mod record;
