@@ -18,6 +18,7 @@ mod results;
 mod running;
 mod scheduler;
 mod shutdown;
+mod supervisor;
 mod tallies;
 mod trouble;
 mod wait;

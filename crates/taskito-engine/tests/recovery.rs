@@ -43,7 +43,14 @@ impl Executor for Hanging {
 }
 
 fn start(store: Arc<dyn Store>, exec: Arc<Hanging>, threads: usize) -> WorkerHandle {
-    let config = WorkerConfig::new("w-recovery", vec!["default".into()], threads);
+    start_with(
+        store,
+        exec,
+        WorkerConfig::new("w-recovery", vec!["default".into()], threads),
+    )
+}
+
+fn start_with(store: Arc<dyn Store>, exec: Arc<Hanging>, config: WorkerConfig) -> WorkerHandle {
     Worker::start(
         store,
         exec,
@@ -151,4 +158,32 @@ fn jobs_of_a_dead_worker_on_this_host_are_rescued_at_start_without_waiting_for_t
         .all(|w| w.worker_id != "ghost"));
     worker.request_shutdown();
     assert!(worker.wait(LONG));
+}
+
+#[test]
+fn an_attempt_still_running_when_the_grace_ends_is_released_unspent_and_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(sqlite(&dir));
+    let job = NewJob::new("default", "hang", vec![], SystemClock.now_ms());
+    let id = store.job_insert_many(&[job]).unwrap().remove(0);
+    let exec = Arc::new(Hanging::default());
+    let mut config = WorkerConfig::new("w-grace", vec!["default".into()], 1);
+    config.grace_ms = 100;
+    let worker = start_with(Arc::clone(&store), Arc::clone(&exec), config);
+    wait_for("the job to start", LONG, || {
+        exec.runs.lock().unwrap().as_slice() == ["hang"]
+    });
+    worker.request_shutdown();
+    assert!(worker.wait(LONG), "the worker stops after its grace");
+    assert_eq!(
+        exec.interrupted.lock().unwrap().as_slice(),
+        std::slice::from_ref(&id),
+        "the attempt still running was asked to stop"
+    );
+    let job = store.job_get(&id).unwrap().unwrap();
+    assert_eq!(
+        (job.status, job.retry_count, job.result),
+        (JobState::Pending, 0, None),
+        "given back without spending a retry; the late finish fenced off"
+    );
 }
