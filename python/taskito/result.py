@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from taskito._native import JobRecord
-from taskito.errors import (
+from taskito.exceptions import (
     JobFailedError,
     JobNotFoundError,
+    MaxRetriesExceededError,
     ResultTimeoutError,
     SerializationError,
     TaskCancelledError,
+    TaskFailedError,
 )
 from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
@@ -48,6 +51,87 @@ def record_dict(record: JobRecord) -> dict[str, Any]:
     """The 16 public fields of a job record already read (``JobResult.to_dict``
     without reading it again)."""
     return {key: getattr(record, key) for key in _DICT_KEYS}
+
+
+def job_error_dicts(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One job's failed attempts as returned to users, oldest first.
+
+    ``rows`` are the engine's rows for one job, oldest first, whose ``attempt`` is the
+    1-based claim counter (it also counts runs cut short by a crash or a rate limit).
+    Here that counter is ``claim``, and ``attempt`` is the job's ``retry_count`` when it
+    failed, as in the original taskito: 0 for the first failure, then 1, 2... Every
+    failure but the last one of a job is followed by a retry, so that is its position.
+    """
+    out = []
+    for position, row in enumerate(rows):
+        entry = dict(row)
+        claim = entry.pop("attempt")
+        error = entry.pop("error")
+        failed_at = entry.pop("failed_at")
+        entry.update(attempt=position, claim=claim, error=error, failed_at=failed_at)
+        out.append(entry)
+    return out
+
+
+class ErrorDetails(NamedTuple):
+    """A stored job error, taken apart (``errtype``/``traceback`` None for a sentence)."""
+
+    summary: str
+    errtype: str | None
+    traceback: list[str] | None
+
+
+_TRACEBACK_HEADER = "Traceback (most recent call last):"
+
+
+def error_details(raw: str) -> ErrorDetails:
+    """Take a stored error apart.
+
+    A task's exception is stored as its formatted traceback: the class name and the
+    message are the exception line after the last frame (the last exception of a
+    chain). The original taskito's JSON form ``{"errtype", "message", "traceback"}`` is
+    read as well. Anything else is a sentence from taskito itself (``job timed out
+    after 2000 ms``) and is its own summary.
+    """
+    if raw.startswith(_TRACEBACK_HEADER):
+        lines = raw.splitlines()
+        start = max(i for i, line in enumerate(lines) if line == _TRACEBACK_HEADER)
+        # The frames are indented; the exception line and any more of its message are not.
+        body = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(" ")), None)
+        if body is not None:
+            rest = lines[body:]
+            errtype, sep, first = rest[0].partition(": ")
+            if all(p.isidentifier() or p == "<locals>" for p in errtype.split(".")):
+                message = "\n".join([first, *rest[1:]]) if sep else ""
+                summary = f"{errtype}: {message}" if message else errtype
+                return ErrorDetails(summary, errtype, lines)
+    elif raw.startswith("{"):
+        import json  # rare: only errors written in the original's JSON form
+
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
+            errtype = str(decoded.get("errtype") or "Error")
+            message = decoded["message"]
+            frames = decoded.get("traceback")
+            lines = [str(line) for line in frames] if isinstance(frames, list) else []
+            return ErrorDetails(f"{errtype}: {message}" if message else errtype, errtype, lines)
+    return ErrorDetails(raw, None, None)
+
+
+# The exception and the verb of its message for each way a job ends without a result.
+_FAILURES: dict[str, tuple[type[JobFailedError], str]] = {
+    "failed": (TaskFailedError, "failed"),
+    "dead": (MaxRetriesExceededError, "dead-lettered"),
+    "cancelled": (TaskCancelledError, "cancelled"),
+}
+
+
+def _check_timeout(timeout: float) -> None:
+    if not timeout > 0:  # NaN too
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
 
 
 class JobResult:
@@ -98,8 +182,9 @@ class JobResult:
 
     @property
     def errors(self) -> list[dict[str, Any]]:
-        """Every failed attempt: dicts ``{id, job_id, attempt, error, failed_at}``."""
-        return self._queue.job_errors(self._id)
+        """Every failed attempt, oldest first: dicts ``{id, job_id, attempt, claim, error,
+        failed_at}`` (``attempt`` counts from 0, see :func:`job_error_dicts`)."""
+        return job_error_dicts(self._queue._inner.job_errors(self._id))
 
     @property
     def dependencies(self) -> list[str]:
@@ -137,23 +222,38 @@ class JobResult:
                     f"could not deserialize the result of job {self._id} "
                     f"(task '{record.task_name}'): {failure_reason(exc)}"
                 ) from exc
-        detail = f": {record.error}" if record.error else ""
-        if status == "cancelled":
-            raise TaskCancelledError(f"Job {self._id} cancelled{detail}")
-        raise JobFailedError(f"Job {self._id} {status}{detail}")
+        raise self._failure(record)
+
+    def _failure(self, record: JobRecord) -> JobFailedError:
+        """The exception ``result()`` raises for a failed, dead or cancelled job."""
+        error_class, verb = _FAILURES.get(record.status, (TaskFailedError, record.status))
+        fallback = "job was cancelled" if error_class is TaskCancelledError else "no error recorded"
+        raw = record.error
+        details = error_details(raw) if raw else ErrorDetails(fallback, None, None)
+        return error_class(
+            f"Job {self._id} {verb}: {details.summary}",
+            job_id=self._id,
+            errtype=details.errtype,
+            traceback=details.traceback,
+            raw_error=raw,
+        )
 
     def result(
         self, timeout: float = 30.0, poll_interval: float = 0.05, max_poll_interval: float = 0.5
     ) -> Any:
         """Wait for the job to finish and return its result.
 
-        Raises :class:`JobFailedError` (a ``RuntimeError``) if it failed or went to the
-        dead-letter queue, :class:`TaskCancelledError` if it was cancelled, and
-        :class:`ResultTimeoutError` (a ``TimeoutError``) if ``timeout`` seconds pass first.
+        A job that did not complete raises a :class:`JobFailedError` (a ``RuntimeError``)
+        carrying the stored error (``errtype``, ``traceback``, ``raw_error``, ``job_id``):
+        :class:`TaskFailedError` if it ``failed``, :class:`MaxRetriesExceededError` (also
+        a ``TaskFailedError``) if it went to the dead-letter queue, :class:`TaskCancelledError`
+        if it was cancelled. :class:`ResultTimeoutError` (a ``TimeoutError``) if
+        ``timeout`` seconds pass first; ``timeout`` must be positive (``ValueError``).
         The engine wakes the wait as soon as the job finishes; ``poll_interval`` and
         ``max_poll_interval`` are accepted for compatibility and do not change that.
         """
-        deadline = time.monotonic() + max(0.0, timeout)
+        _check_timeout(timeout)
+        deadline = time.monotonic() + timeout
         inner = self._queue._inner
         while True:
             remaining = deadline - time.monotonic()
@@ -177,7 +277,8 @@ class JobResult:
         """
         import asyncio  # only async callers pay for importing it
 
-        deadline = time.monotonic() + max(0.0, timeout)
+        _check_timeout(timeout)
+        deadline = time.monotonic() + timeout
         interval = 0.001
         while True:
             self.refresh()

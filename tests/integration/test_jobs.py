@@ -61,10 +61,10 @@ def test_failed_job_raises_with_the_task_error(any_queue: Queue, start_worker: S
     with pytest.raises(JobFailedError) as caught:
         job.result(timeout=10)
     assert isinstance(caught.value, RuntimeError)
-    assert str(caught.value).startswith(f"Job {job.id} dead: Traceback")
-    assert "ValueError: the input was bad" in str(caught.value)
+    assert str(caught.value) == f"Job {job.id} dead-lettered: ValueError: the input was bad"
+    assert caught.value.traceback is not None and caught.value.traceback[0].startswith("Traceback")
     assert job.status == "dead"
-    assert [e["attempt"] for e in job.errors] == [1]
+    assert [(e["attempt"], e["claim"]) for e in job.errors] == [(0, 1)]
     with pytest.raises(JobFailedError, match="the input was bad"):
         asyncio.run(job.aresult(timeout=5))
 
@@ -85,7 +85,7 @@ def test_retries_with_backoff_end_in_the_dead_letter_queue(
     with pytest.raises(JobFailedError, match="dead"):
         job.result(timeout=20)
     errors = job.errors
-    assert [e["attempt"] for e in errors] == [1, 2, 3]
+    assert [e["attempt"] for e in errors] == [0, 1, 2]  # the retry_count at each failure
     assert "ConnectionError: attempt 3 failed" in errors[-1]["error"]
     gaps = [b["failed_at"] - a["failed_at"] for a, b in zip(errors, errors[1:])]
     # base 200 ms doubling, shortened by at most 25 % jitter: >= 150 ms, then >= 300 ms

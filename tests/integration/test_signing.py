@@ -87,7 +87,7 @@ def test_tampered_unsigned_and_forged_payloads_are_refused(
         with pytest.raises(JobFailedError) as caught:
             job.result(timeout=1)
         sentence = f"refused the payload of job {job.id} (task 'app.double'): {reason}"
-        assert str(caught.value) == f"Job {job.id} dead: {sentence}"
+        assert str(caught.value) == f"Job {job.id} dead-lettered: {sentence}"
         assert len(job.errors) == 1  # failed for good on the first attempt, never retried
     assert not marker.exists()  # the canary was never unpickled
     assert [entry.job_id for entry in any_app.side_effects()] == [good.id]

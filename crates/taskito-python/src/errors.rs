@@ -1,40 +1,49 @@
 //! The one place where Rust errors become Python exceptions. The classes live in
-//! `taskito/errors.py` so that Python code and users can catch them by name.
+//! `taskito/exceptions.py` so that Python code and users can catch them by name;
+//! here each is a Rust type, imported once, and errors map onto them by kind.
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use taskito_core::Error;
 
-/// The `taskito.errors` class for a store or engine error.
-fn class_name(error: &Error) -> &'static str {
+pyo3::import_exception!(taskito.exceptions, QueueError);
+pyo3::import_exception!(taskito.exceptions, JobNotFoundError);
+pyo3::import_exception!(taskito.exceptions, DependencyError);
+pyo3::import_exception!(taskito.exceptions, StorageError);
+pyo3::import_exception!(taskito.exceptions, StorageBusyError);
+pyo3::import_exception!(taskito.exceptions, StorageFullError);
+pyo3::import_exception!(taskito.exceptions, StorageUnavailableError);
+
+/// Converts an error into the matching `taskito.exceptions` exception.
+pub(crate) fn to_py(error: &Error) -> PyErr {
+    let message = error.to_string();
     match error {
-        Error::NotFound(_) => "JobNotFoundError",
-        Error::Busy { .. } => "StorageBusyError",
-        Error::StorageFull(_) => "StorageFullError",
-        Error::InvalidInput(_) | Error::Duplicate(_) => "QueueError",
-        Error::Unavailable(_) => "StorageUnavailableError",
-        Error::ReadOnly(_) | Error::Corrupt(_) | Error::Storage(_) => "StorageError",
-        Error::Dependency(_) => "DependencyError",
+        Error::NotFound(_) => JobNotFoundError::new_err(message),
+        Error::Busy { .. } => StorageBusyError::new_err(message),
+        Error::StorageFull(_) => StorageFullError::new_err(message),
+        Error::InvalidInput(_) | Error::Duplicate(_) => QueueError::new_err(message),
+        Error::Unavailable(_) => StorageUnavailableError::new_err(message),
+        Error::ReadOnly(_) | Error::Corrupt(_) | Error::Storage(_) => {
+            StorageError::new_err(message)
+        }
+        Error::Dependency(_) => DependencyError::new_err(message),
     }
 }
 
-/// Converts an error into the matching `taskito.errors` exception.
-pub(crate) fn to_py(error: &Error) -> PyErr {
-    raise(class_name(error), error.to_string())
-}
-
-/// A `taskito.errors.<name>` exception carrying `message`.
+/// The `taskito.exceptions` class `name` carrying `message`, for errors the binding
+/// finds itself (a bad argument, a worker stopped by a fault). A name not mapped here
+/// is a bug in the caller and raises a plain `RuntimeError`.
 pub(crate) fn raise(name: &str, message: String) -> PyErr {
-    Python::attach(|py| {
-        let class = py.import("taskito.errors").and_then(|m| m.getattr(name));
-        match class {
-            Ok(class) => match class.call1((message.clone(),)) {
-                Ok(instance) => PyErr::from_value(instance),
-                Err(e) => e,
-            },
-            Err(_) => PyRuntimeError::new_err(message),
-        }
-    })
+    match name {
+        "QueueError" => QueueError::new_err(message),
+        "JobNotFoundError" => JobNotFoundError::new_err(message),
+        "DependencyError" => DependencyError::new_err(message),
+        "StorageError" => StorageError::new_err(message),
+        "StorageBusyError" => StorageBusyError::new_err(message),
+        "StorageFullError" => StorageFullError::new_err(message),
+        "StorageUnavailableError" => StorageUnavailableError::new_err(message),
+        _ => PyRuntimeError::new_err(format!("{message} (unmapped taskito error {name})")),
+    }
 }
 
 /// `Result<T, Error>` into `PyResult<T>`.
