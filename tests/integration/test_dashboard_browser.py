@@ -5,8 +5,6 @@ A screenshot goes to ``test-artifacts/dashboard.png``."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,42 +13,17 @@ import pytest
 from taskito import Queue
 
 from tests.conftest import WorkerThread, wait_for
-from tests.integration.dashboard_server import running_dashboard
+from tests.integration.dashboard_server import chromium, running_dashboard
 
 pytestmark = pytest.mark.timeout(120)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _chromium() -> tuple[str, str] | None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    return (browser, driver) if browser and driver else None
-
-
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    required = bool(os.environ.get("TASKITO_REQUIRE_BROWSER"))  # set by .ci/run
-    try:
-        from selenium import webdriver
-    except ImportError:
-        if required:
-            pytest.fail("selenium is not installed, and TASKITO_REQUIRE_BROWSER is set")
-        pytest.skip("selenium is not installed")
-    found = _chromium()
-    if found is None:
-        if required:
-            pytest.fail("chromium or chromedriver is missing, and TASKITO_REQUIRE_BROWSER is set")
-        pytest.skip("chromium and chromedriver are not installed (run scripts/ensure-chromium)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = found[0]
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(found[1]))
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_retry_a_dead_job_from_the_browser(

@@ -1,23 +1,30 @@
 """The HTTP server: a stdlib ``ThreadingHTTPServer`` serving the static page and the JSON API.
 
 With a token, every ``/api/`` request must carry ``Authorization: Bearer <token>``
-(compared in constant time); without one, the server binds only to loopback."""
+(compared in constant time); without one, the server binds only to loopback. Every
+request also passes the cross-origin rules of :mod:`taskito.dashboard.origin` first."""
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import os
 import socket
 import sys
 import threading
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from taskito.dashboard.data import DashboardData
+from taskito.dashboard.origin import (
+    UNSAFE_METHODS,
+    OriginPolicy,
+    content_type_refusal,
+    is_loopback,
+)
 from taskito.dashboard.routes import dispatch
 from taskito.errors import QueueError, StorageError
 
@@ -25,6 +32,13 @@ if TYPE_CHECKING:
     from taskito.queue import Queue
 
 TOKEN_ENV = "TASKITO_DASHBOARD_TOKEN"
+MAX_BODY = 1 << 20  # the routes take no body; anything bigger is refused unread
+# On every reply: never framed (no clickjacking of the buttons), never content-sniffed.
+_SAFETY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
 _STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -42,18 +56,16 @@ def _static_names() -> frozenset[str]:
     return frozenset(entry.name for entry in folder.iterdir() if entry.is_file())
 
 
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and ``localhost``."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def _make_handler(
+    queue: Queue, token: str | None = None, *, allow_origins: Iterable[str] = ()
+) -> type[BaseHTTPRequestHandler]:
+    """The request handler class serving ``queue``; with ``token``, the API requires it.
 
-
-def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPRequestHandler]:
-    """The request handler class serving ``queue``; with ``token``, the API requires it."""
+    ``allow_origins`` lists the other web origins (``https://ops.example.com``) whose
+    pages may call the API (CORS); a bad one raises :class:`~taskito.errors.QueueError`.
+    The class also works mounted on a plain ``ThreadingHTTPServer``.
+    """
+    policy = OriginPolicy(allow_origins)
     data = DashboardData(queue)
     threading.Thread(target=data.warm_up, name="taskito-dashboard-warm-up", daemon=True).start()
     expected = f"Bearer {token}".encode() if token else None
@@ -67,12 +79,17 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
         def log_message(self, format: str, *args: Any) -> None:
             """The access log is suppressed."""
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str, extra: Iterable[tuple[str, str]] = ()
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
-            self.send_header("Access-Control-Allow-Origin", "*")
+            for name, value in (*_SAFETY_HEADERS, *extra):
+                self.send_header(name, value)
+            for name, value in policy.cors_headers(self.headers.get("Origin")):
+                self.send_header(name, value)
             if status == 401:
                 self.send_header("WWW-Authenticate", 'Bearer realm="taskito"')
             self.end_headers()
@@ -88,6 +105,20 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
                 return True
             given = self.headers.get("Authorization", "").encode()
             return hmac.compare_digest(given, expected)
+
+        def _admitted(self) -> bool:
+            """Applies the Host, cross-origin and content-type rules; False once refused."""
+            address = self.server.server_address
+            bound = str(address[0]) if isinstance(address, tuple) else ""
+            status, refusal = 403, policy.host_refusal(self.headers.get("Host"), bound)
+            if refusal is None and self.command in UNSAFE_METHODS:
+                refusal = policy.cross_site_refusal(self.headers)
+                if refusal is None:
+                    status, refusal = 415, content_type_refusal(self.headers)
+            if refusal is None:
+                return True
+            self._json(status, {"error": refusal})
+            return False
 
         def _api(self, method: str) -> None:
             url = urlsplit(self.path)
@@ -108,12 +139,24 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
                 status, body = 500, {"error": f"internal error: {type(exc).__name__}: {exc}"}
             self._json(status, body)
 
-        def _drain(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+        def _drained(self) -> bool:
+            """Reads the request body (the routes ignore it); False when it was refused."""
+            raw = self.headers.get("Content-Length") or "0"
+            length = int(raw) if raw.strip().isdigit() else -1
+            if 0 <= length <= MAX_BODY:
+                if length:
+                    self.rfile.read(length)
+                return True
+            self.close_connection = True  # the unread body must not be taken for a request
+            if length < 0:
+                self._json(400, {"error": f"Content-Length must be a byte count (got {raw!r})"})
+            else:
+                self._json(413, {"error": f"the request body is over {MAX_BODY} bytes"})
+            return False
 
         def do_GET(self) -> None:
+            if not self._admitted():
+                return
             path = urlsplit(self.path).path
             if path.startswith("/api/"):
                 self._api("GET")
@@ -128,7 +171,8 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
         do_HEAD = do_GET
 
         def do_POST(self) -> None:
-            self._drain()
+            if not self._drained() or not self._admitted():
+                return
             path = urlsplit(self.path).path
             if path.startswith("/api/"):
                 self._api(self.command)
@@ -137,26 +181,42 @@ def _make_handler(queue: Queue, token: str | None = None) -> type[BaseHTTPReques
                     404, {"error": f"no page {path} takes {self.command}: the API is under /api/"}
                 )
 
-        do_DELETE = do_POST
+        do_DELETE = do_PUT = do_PATCH = do_POST
 
         def do_OPTIONS(self) -> None:
-            self.send_response(204)
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.send_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-            self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            if not self._drained() or not self._admitted():
+                return
+            origin = self.headers.get("Origin")
+            answer = policy.preflight_headers(origin)
+            if answer is not None:
+                self._send(204, b"", "text/plain", answer)
+            elif origin is None:
+                refusal = "OPTIONS answers only the CORS preflights of --allow-origin origins"
+                self._json(403, {"error": refusal})
+            else:
+                refusal = (
+                    f"cross-origin requests from {origin!r} are not allowed: start the "
+                    f"dashboard with --allow-origin {origin} to allow that site"
+                )
+                self._json(403, {"error": refusal})
 
     return DashboardHandler
 
 
 def make_server(
-    queue: Queue, host: str = "127.0.0.1", port: int = 8080, token: str | None = None
+    queue: Queue,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    token: str | None = None,
+    *,
+    allow_origins: Iterable[str] = (),
 ) -> ThreadingHTTPServer:
     """A bound, not yet serving, dashboard server (``port=0`` picks a free port).
 
     Without a token (argument or ``TASKITO_DASHBOARD_TOKEN``) it refuses any host but
-    loopback, with a :class:`~taskito.errors.QueueError` saying why.
+    loopback, with a :class:`~taskito.errors.QueueError` saying why. Pages of other
+    origins can neither read it nor change state through it, except the origins in
+    ``allow_origins`` (e.g. ``["https://ops.example.com"]``; a bad one is a QueueError).
     """
     token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
     if not token and not is_loopback(host):
@@ -171,7 +231,8 @@ def make_server(
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     try:
-        return Server((host.strip("[]"), port), _make_handler(queue, token))
+        handler = _make_handler(queue, token, allow_origins=allow_origins)
+        return Server((host.strip("[]"), port), handler)
     except OSError as exc:
         raise QueueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
@@ -184,10 +245,16 @@ def server_url(server: ThreadingHTTPServer) -> str:
 
 
 def serve_dashboard(
-    queue: Queue, host: str = "127.0.0.1", port: int = 8080, token: str | None = None
+    queue: Queue,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    token: str | None = None,
+    *,
+    allow_origins: Iterable[str] = (),
 ) -> None:
-    """Serve the dashboard until Ctrl+C. See :func:`make_server` for the token rule."""
-    server = make_server(queue, host, port, token)
+    """Serve the dashboard until Ctrl+C. See :func:`make_server` for the token and
+    cross-origin rules."""
+    server = make_server(queue, host, port, token, allow_origins=allow_origins)
     print(f"taskito dashboard: {server_url(server)}/", file=sys.stderr, flush=True)
     try:
         server.serve_forever()

@@ -17,7 +17,10 @@ async function api(path, method = "GET") {
   const headers = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(path, { method, headers });
+  const init = { method, headers };
+  // The server refuses changes without a JSON body type: no HTML form of another site can send one.
+  if (method !== "GET") { headers["Content-Type"] = "application/json"; init.body = "{}"; }
+  const res = await fetch(path, init);
   if (res.status === 401) throw new Unauthorized();
   const body = await res.json();
   if (!res.ok) throw new Error(body.error || res.statusText);
