@@ -113,13 +113,28 @@ def test_simple_content_types_are_refused(queue: Queue, start_worker: Callable[.
                     )
                     assert status == 415, (kind, method, path, body)
                     assert "application/json" in _one_sentence(body)
-        # No Content-Type at all (curl -X POST).
+        # No Content-Type at all, with a body (curl -X POST -d ...).
         connection = http.client.HTTPConnection(dashboard.base.removeprefix("http://"))
-        connection.request("POST", "/api/dead-letters/purge")
+        connection.request("POST", "/api/dead-letters/purge", body=b"a=1")
         reply = connection.getresponse()
         assert reply.status == 415 and b"sent none" in reply.read()
+        # A body-less POST carrying the dashboard's own Origin (a browser) still needs JSON.
+        connection.request("POST", "/api/dead-letters/purge", headers={"Origin": dashboard.base})
+        reply = connection.getresponse()
+        assert reply.status == 415 and b"sent none" in reply.read()
+        assert store_state(queue) == before
+        # A body-less POST with no Origin or Referer is a script, never a page (browsers
+        # send Origin on every POST): urllib's empty POST, as the original's clients send.
+        connection.request(
+            "POST",
+            "/api/dead-letters/purge",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        reply = connection.getresponse()
+        assert reply.status == 200, reply.read()
+        reply.read()
         connection.close()
-    assert store_state(queue) == before
+    assert queue.dead_letters(10) == []
 
 
 def test_same_origin_json_requests_are_accepted(

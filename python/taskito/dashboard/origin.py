@@ -199,10 +199,22 @@ def content_type_refusal(headers: Message) -> str | None:
     """Why a state-changing request's content type is refused (415), or None.
 
     Only ``application/json`` (parameters allowed) passes: HTML forms and ``no-cors``
-    fetches can only send ``text/plain``, form and multipart bodies.
+    fetches can only send ``text/plain``, form and multipart bodies. One exception, for
+    scripts written against the original taskito (``urllib`` labels an empty POST as a
+    form): a request with no body and neither ``Origin`` nor ``Referer``. Browsers send
+    ``Origin`` on every POST and DELETE (the Fetch standard), so this is never a page.
     """
     sent = headers.get("Content-Type")
     if sent is not None and sent.split(";", 1)[0].strip().lower() == "application/json":
+        return None
+    bodiless = headers.get("Content-Length", "0").strip() in ("", "0")
+    urllib_default = sent is None or sent.strip().lower() == "application/x-www-form-urlencoded"
+    if (
+        bodiless
+        and urllib_default
+        and headers.get("Origin") is None
+        and headers.get("Referer") is None
+    ):
         return None
     got = f"got {sent!r}" if sent else "it sent none"
     return f"requests that change state must send Content-Type: application/json ({got})"
