@@ -1,8 +1,7 @@
 -- ?1 worker id, ?2 lease end, ?3 now, ?4 JSON array of queue names, ?5 limit.
 -- The inner SELECT walks the partial index jobs_ready in claim order and stops
 -- after LIMIT matching rows; the UPDATE then touches those rows by rowid.
--- RETURNING does not keep the inner order: the caller sorts. Column order is
--- the one rows::job_from_row reads.
+-- RETURNING does not keep the inner order: the caller sorts.
 UPDATE jobs
 SET status = 'running',
     attempt = attempt + 1,
@@ -19,8 +18,4 @@ WHERE rowid IN (
     ORDER BY priority DESC, scheduled_at, id
     LIMIT ?5
 )
-RETURNING id, queue, task_name, status, priority, created_at, scheduled_at,
-          started_at, completed_at, attempt, retry_count, max_retries, backoff_ms,
-          timeout_ms, crash_count, lease_owner, lease_expires_at, error, progress,
-          unique_key, metadata, expires_at, result_ttl_ms, cancel_requested,
-          payload, result
+RETURNING {job_columns}

@@ -1,10 +1,6 @@
 -- All states, newest first; walks jobs_created backwards and stops at LIMIT.
 -- A NULL filter matches everything. A negative LIMIT means no limit.
-SELECT id, queue, task_name, status, priority, created_at, scheduled_at,
-       started_at, completed_at, attempt, retry_count, max_retries, backoff_ms,
-       timeout_ms, crash_count, lease_owner, lease_expires_at, error, progress,
-       unique_key, metadata, expires_at, result_ttl_ms, cancel_requested,
-       payload, result
+SELECT {job_columns}
 FROM jobs INDEXED BY jobs_created
 WHERE (?1 IS NULL OR queue = ?1)
   AND (?2 IS NULL OR task_name = ?2)

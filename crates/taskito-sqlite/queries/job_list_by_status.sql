@@ -1,9 +1,5 @@
 -- One state, newest first; walks jobs_status_created backwards within the state.
-SELECT id, queue, task_name, status, priority, created_at, scheduled_at,
-       started_at, completed_at, attempt, retry_count, max_retries, backoff_ms,
-       timeout_ms, crash_count, lease_owner, lease_expires_at, error, progress,
-       unique_key, metadata, expires_at, result_ttl_ms, cancel_requested,
-       payload, result
+SELECT {job_columns}
 FROM jobs INDEXED BY jobs_status_created
 WHERE status = ?5
   AND (?1 IS NULL OR queue = ?1)

@@ -8,11 +8,10 @@ use taskito_core::{ClaimRequest, Job, JobState};
 use crate::busy::TxResult;
 use crate::counts;
 use crate::dependencies::{self, Ended};
+use crate::job_queries::CLAIM;
 use crate::queue_list;
-use crate::rows::job_from_row;
 
 const EXPIRE: &str = include_str!("../queries/job_expire.sql");
-const CLAIM: &str = include_str!("../queries/job_claim.sql");
 const CLAIMABLE: &str = include_str!("../queries/job_claimable.sql");
 
 /// Whether [`claim`] would find anything to do, read without the write lock.
@@ -44,19 +43,16 @@ pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>>
     }
     let queues = queue_list::to_json(&req.queues);
     let lease_end = req.now.saturating_add(req.lease_ms);
-    let mut jobs = conn
-        .prepare_cached(CLAIM)?
-        .query_map(
-            params![
-                req.worker_id,
-                lease_end,
-                req.now,
-                queues,
-                i64::from(req.limit)
-            ],
-            job_from_row,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut jobs = CLAIM.jobs(
+        conn,
+        params![
+            req.worker_id,
+            lease_end,
+            req.now,
+            queues,
+            i64::from(req.limit)
+        ],
+    )?;
     counts::moved(conn, JobState::Pending, JobState::Running, jobs.len())?;
     // RETURNING yields rows in storage order, not in the inner ORDER BY.
     jobs.sort_unstable_by(|a, b| {

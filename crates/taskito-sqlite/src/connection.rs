@@ -6,7 +6,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use taskito_core::Error;
 
-use crate::busy::{self, TxError};
+use crate::busy::{self, TxError, TxResult};
 use crate::{errors, SqliteOptions};
 
 /// Enough for every statement the writer prepares, so none is ever re-prepared.
@@ -70,4 +70,13 @@ fn configure(
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
+}
+
+/// `PRAGMA data_version`: changes when a connection other than `conn` commits.
+pub(crate) fn data_version(conn: &Connection) -> TxResult<u64> {
+    let version: i64 = conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?;
+    // data_version is a small positive counter.
+    Ok(u64::try_from(version).unwrap_or_default())
 }

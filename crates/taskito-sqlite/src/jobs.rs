@@ -8,13 +8,11 @@ use crate::busy::{TxError, TxResult};
 use crate::counts;
 use crate::dependencies::{self, Ended};
 use crate::errors;
-use crate::rows::{self, job_error_from_row, job_from_row};
+use crate::job_queries;
+use crate::rows::{self, job_error_from_row};
 
 const INSERT: &str = include_str!("../queries/job_insert.sql");
 const LIVE_BY_KEY: &str = include_str!("../queries/job_live_by_key.sql");
-const GET: &str = include_str!("../queries/job_get.sql");
-const LIST: &str = include_str!("../queries/job_list.sql");
-const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
 /// Kept by `counts`, so this reads six rows.
 const STATS: &str = "SELECT status, n FROM job_counts WHERE n <> 0";
 const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
@@ -88,10 +86,7 @@ fn duplicate_id(e: rusqlite::Error, id: &str) -> TxError {
 }
 
 pub(crate) fn get(conn: &Connection, id: &str) -> TxResult<Option<Job>> {
-    Ok(conn
-        .prepare_cached(GET)?
-        .query_row([id], job_from_row)
-        .optional()?)
+    Ok(job_queries::GET.job(conn, [id])?)
 }
 
 pub(crate) fn list(conn: &Connection, filter: &JobFilter) -> TxResult<Vec<Job>> {
@@ -100,14 +95,10 @@ pub(crate) fn list(conn: &Connection, filter: &JobFilter) -> TxResult<Vec<Job>> 
     let q = filter.queue.as_deref();
     let t = filter.task_name.as_deref();
     let jobs = match filter.status {
-        Some(status) => conn
-            .prepare_cached(LIST_BY_STATUS)?
-            .query_map(params![q, t, limit, offset, status.as_str()], job_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
-        None => conn
-            .prepare_cached(LIST)?
-            .query_map(params![q, t, limit, offset], job_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some(status) => {
+            job_queries::LIST_BY_STATUS.jobs(conn, params![q, t, limit, offset, status.as_str()])?
+        }
+        None => job_queries::LIST.jobs(conn, params![q, t, limit, offset])?,
     };
     Ok(jobs)
 }

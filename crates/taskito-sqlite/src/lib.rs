@@ -16,8 +16,10 @@ mod errors;
 mod file_identity;
 mod finish;
 mod graph;
+mod job_queries;
 mod jobs;
 mod limits;
+mod maintenance;
 mod migrations;
 mod observability;
 mod options;
@@ -33,3 +35,8 @@ mod workers;
 
 pub use options::SqliteOptions;
 pub use store::SqliteStore;
+
+/// Not part of the public API: a query file's text as the store runs it (the
+/// job column list spliced in), for tests that check plans with `EXPLAIN`.
+#[doc(hidden)]
+pub use job_queries::splice as splice_job_columns;

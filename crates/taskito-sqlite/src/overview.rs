@@ -5,10 +5,9 @@ use rusqlite::{params, Connection};
 use taskito_core::{JobCursor, JobFilter, SeriesBucket};
 
 use crate::busy::TxResult;
-use crate::rows::{self, job_from_row};
+use crate::job_queries;
+use crate::rows;
 
-const LIST_AFTER: &str = include_str!("../queries/job_list_after.sql");
-const LIST_AFTER_BY_STATUS: &str = include_str!("../queries/job_list_after_by_status.sql");
 const SERIES: &str = include_str!("../queries/job_completion_series.sql");
 
 pub(crate) fn list_after(
@@ -21,14 +20,9 @@ pub(crate) fn list_after(
     let t = filter.task_name.as_deref();
     let (c, id) = (cursor.created_at, cursor.id.as_str());
     let jobs = match filter.status {
-        Some(status) => conn
-            .prepare_cached(LIST_AFTER_BY_STATUS)?
-            .query_map(params![q, t, limit, c, id, status.as_str()], job_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
-        None => conn
-            .prepare_cached(LIST_AFTER)?
-            .query_map(params![q, t, limit, c, id], job_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some(status) => job_queries::LIST_AFTER_BY_STATUS
+            .jobs(conn, params![q, t, limit, c, id, status.as_str()])?,
+        None => job_queries::LIST_AFTER.jobs(conn, params![q, t, limit, c, id])?,
     };
     Ok(jobs)
 }

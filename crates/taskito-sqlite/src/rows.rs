@@ -1,39 +1,77 @@
-//! Reading result rows into core types. Every job query selects the columns in
-//! the order of [`job_from_row`] (see `queries/job_get.sql`).
+//! Reading result rows into core types. Job rows are read by column name
+//! through [`JobColumns`]; the other kinds each come from one statement and
+//! are read in its column order.
 
-use rusqlite::types::Type;
-use rusqlite::Row;
+use rusqlite::types::{FromSql, Type};
+use rusqlite::{Row, Statement};
 use taskito_core::{DeadLetter, Job, JobErrorRecord, JobState, ReplayRecord, WorkerInfo};
 
-pub(crate) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
-    Ok(Job {
-        id: row.get(0)?,
-        queue: row.get(1)?,
-        task_name: row.get(2)?,
-        status: state_at(row, 3)?,
-        priority: row.get(4)?,
-        created_at: row.get(5)?,
-        scheduled_at: row.get(6)?,
-        started_at: row.get(7)?,
-        completed_at: row.get(8)?,
-        attempt: row.get(9)?,
-        retry_count: row.get(10)?,
-        max_retries: row.get(11)?,
-        backoff_ms: row.get(12)?,
-        timeout_ms: row.get(13)?,
-        crash_count: row.get(14)?,
-        lease_owner: row.get(15)?,
-        lease_expires_at: row.get(16)?,
-        error: row.get(17)?,
-        progress: row.get(18)?,
-        unique_key: row.get(19)?,
-        metadata: row.get(20)?,
-        expires_at: row.get(21)?,
-        result_ttl_ms: row.get(22)?,
-        cancel_requested: row.get(23)?,
-        payload: row.get(24)?,
-        result: row.get(25)?,
-    })
+/// Declares [`JobColumns`] and its reader from one table: each job column,
+/// named as the [`Job`] field it fills, with the function that reads it.
+macro_rules! job_reader {
+    ($($column:ident: $read:ident,)+) => {
+        /// Where each job column sits in the rows of one statement, found by
+        /// name once per statement (see `job_queries::JobQuery`). A lookup by
+        /// name scans the statement's column names: done for every column of
+        /// every row, it made `job_list` 6.8 µs per job instead of 1.8.
+        pub(crate) struct JobColumns {
+            $($column: usize,)+
+        }
+
+        impl JobColumns {
+            /// The columns [`JobColumns::read`] reads.
+            #[cfg(test)]
+            pub(crate) const NAMES: &'static [&'static str] = &[$(stringify!($column)),+];
+
+            pub(crate) fn of(stmt: &Statement<'_>) -> rusqlite::Result<Self> {
+                Ok(Self {
+                    $($column: stmt.column_index(stringify!($column))?,)+
+                })
+            }
+
+            /// The one reader of job rows.
+            pub(crate) fn read(&self, row: &Row<'_>) -> rusqlite::Result<Job> {
+                Ok(Job {
+                    $($column: $read(row, self.$column)?,)+
+                })
+            }
+        }
+    };
+}
+
+// A new job column: one line here, the migration and queries/job_columns.sql.
+job_reader! {
+    id: value,
+    queue: value,
+    task_name: value,
+    status: state_at,
+    priority: value,
+    created_at: value,
+    scheduled_at: value,
+    started_at: value,
+    completed_at: value,
+    attempt: value,
+    retry_count: value,
+    max_retries: value,
+    backoff_ms: value,
+    timeout_ms: value,
+    crash_count: value,
+    lease_owner: value,
+    lease_expires_at: value,
+    error: value,
+    progress: value,
+    unique_key: value,
+    metadata: value,
+    expires_at: value,
+    result_ttl_ms: value,
+    cancel_requested: value,
+    payload: value,
+    result: value,
+}
+
+/// A column whose SQLite value converts straight to the field's type.
+fn value<T: FromSql>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    row.get(idx)
 }
 
 /// A status column; a string the schema never writes means the file was
