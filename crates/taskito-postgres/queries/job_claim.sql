@@ -21,7 +21,8 @@
 -- One row per claimed job, or a single row of NULLs when none was claimed;
 -- the last two columns count the expired jobs and list the expiring jobs that
 -- have dependents (NULL when none). RETURNING does not keep the inner
--- order: the caller sorts. Column order is the one rows::job reads.
+-- order: the caller sorts. Its columns need no alias: the UPDATE has no FROM,
+-- so they can only name the updated row.
 WITH expired AS (
     UPDATE jobs
     SET status = 'failed',
@@ -59,11 +60,7 @@ WITH expired AS (
         LIMIT $5
         FOR UPDATE SKIP LOCKED
     ))
-    RETURNING j.id, j.queue, j.task_name, j.status, j.priority, j.created_at,
-              j.scheduled_at, j.started_at, j.completed_at, j.attempt, j.retry_count,
-              j.max_retries, j.backoff_ms, j.timeout_ms, j.crash_count, j.lease_owner,
-              j.lease_expires_at, j.error, j.progress, j.unique_key, j.metadata,
-              j.expires_at, j.result_ttl_ms, j.cancel_requested, j.payload, j.result
+    RETURNING {job_columns}
 )
 SELECT claimed.*, counted.expired, parents.ids
 FROM (SELECT count(*) AS expired FROM expired) AS counted

@@ -1,10 +1,6 @@
 -- $1 queue or NULL, $2 task name or NULL, $3 limit or NULL (no limit),
 -- $4 offset. All states, newest first.
-SELECT id, queue, task_name, status, priority, created_at, scheduled_at,
-       started_at, completed_at, attempt, retry_count, max_retries, backoff_ms,
-       timeout_ms, crash_count, lease_owner, lease_expires_at, error, progress,
-       unique_key, metadata, expires_at, result_ttl_ms, cancel_requested,
-       payload, result
+SELECT {job_columns}
 FROM jobs
 WHERE ($1::text IS NULL OR queue = $1)
   AND ($2::text IS NULL OR task_name = $2)

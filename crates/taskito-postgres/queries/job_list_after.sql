@@ -2,11 +2,7 @@
 -- the cursor ($4 created_at, $5 id): keyset paging over jobs_created. The
 -- cursor's seq breaks ties of the same millisecond like job_list.sql does; a
 -- vanished cursor job gives seq 0, so the page starts before its millisecond.
-SELECT id, queue, task_name, status, priority, created_at, scheduled_at,
-       started_at, completed_at, attempt, retry_count, max_retries, backoff_ms,
-       timeout_ms, crash_count, lease_owner, lease_expires_at, error, progress,
-       unique_key, metadata, expires_at, result_ttl_ms, cancel_requested,
-       payload, result
+SELECT {job_columns}
 FROM jobs
 WHERE (created_at, seq) <
       ($4::bigint, coalesce((SELECT seq FROM jobs WHERE id = $5 AND created_at = $4), 0))

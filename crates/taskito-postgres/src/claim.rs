@@ -5,11 +5,8 @@ use std::cmp::Reverse;
 use taskito_core::{new_job_id, ClaimRequest, Job};
 
 use crate::connection::{Conn, TxResult};
+use crate::job_queries::{CLAIM, CLAIMED_BY_TOKEN};
 use crate::pool::Prior;
-use crate::rows;
-
-pub(crate) const CLAIM: &str = include_str!("../queries/job_claim.sql");
-const CLAIMED_BY_TOKEN: &str = include_str!("../queries/job_claimed_by_token.sql");
 
 /// A value of its own for each claim call, written on the rows it claims.
 pub(crate) fn token() -> String {
@@ -39,7 +36,8 @@ pub(crate) fn claim(
     expired_parents: &mut Vec<String>,
 ) -> TxResult<(Vec<Job>, bool)> {
     if prior == Prior::UnknownCommit {
-        let mut claimed = rows::jobs(&conn.query(CLAIMED_BY_TOKEN, &[&req.worker_id, &token])?)?;
+        let found = conn.query(CLAIMED_BY_TOKEN.sql(), &[&req.worker_id, &token])?;
+        let mut claimed = CLAIMED_BY_TOKEN.jobs(&found)?;
         if !claimed.is_empty() {
             sort_in_claim_order(&mut claimed);
             return Ok((claimed, true));
@@ -48,7 +46,7 @@ pub(crate) fn claim(
     let lease_end = req.now.saturating_add(req.lease_ms);
     let limit = i64::from(req.limit);
     let found = conn.query(
-        CLAIM,
+        CLAIM.sql(),
         &[
             &req.worker_id,
             &lease_end,
@@ -61,12 +59,12 @@ pub(crate) fn claim(
     let mut expired = 0_i64;
     let mut claimed = Vec::with_capacity(found.len());
     for row in &found {
-        expired = row.try_get(26)?;
-        if let Some(parents) = row.try_get::<_, Option<Vec<String>>>(27)? {
+        expired = row.try_get("expired")?;
+        if let Some(parents) = row.try_get::<_, Option<Vec<String>>>("ids")? {
             *expired_parents = parents;
         }
-        if row.try_get::<_, Option<&str>>(0)?.is_some() {
-            claimed.push(rows::job(row)?);
+        if row.try_get::<_, Option<&str>>("id")?.is_some() {
+            claimed.push(CLAIM.job(row)?);
         }
     }
     sort_in_claim_order(&mut claimed);

@@ -40,7 +40,7 @@ pub(crate) type TxResult<T> = Result<T, TxError>;
 /// scan a small table with no index (the job-count deltas, a trigger's
 /// transition table) looks expensive enough for JIT compilation, which took
 /// ~30 ms per call. None of these statements runs long enough for JIT to pay.
-pub(crate) const PLANNER_SETTINGS: &str =
+pub const PLANNER_SETTINGS: &str =
     "SET enable_seqscan = off; SET enable_bitmapscan = off; SET jit = off";
 
 pub(crate) struct Conn {

@@ -7,7 +7,8 @@ use crate::connection::{Conn, Session, Tx, TxResult};
 use crate::dependencies::{self, Ended};
 
 const COMPLETE: &str = include_str!("../queries/finish_complete.sql");
-pub(crate) const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
+/// Completes a batch of jobs and releases their dependents.
+pub const COMPLETE_MANY: &str = include_str!("../queries/finish_complete_many.sql");
 const RETRY: &str = include_str!("../queries/finish_retry.sql");
 const DEAD: &str = include_str!("../queries/finish_dead.sql");
 const CANCELLED: &str = include_str!("../queries/finish_cancelled.sql");

@@ -5,12 +5,10 @@ use taskito_core::{Job, JobErrorRecord, JobFilter, QueueDepth, Stats};
 
 use crate::connection::{Conn, Tx, TxResult};
 use crate::dependencies::{self, Ended};
+use crate::job_queries::{GET, LIST, LIST_BY_STATUS};
 use crate::pool::Prior;
 use crate::rows;
 
-const GET: &str = include_str!("../queries/job_get.sql");
-const LIST: &str = include_str!("../queries/job_list.sql");
-const LIST_BY_STATUS: &str = include_str!("../queries/job_list_by_status.sql");
 const STATS: &str = include_str!("../queries/job_counts.sql");
 const FOLD_COUNTS: &str = include_str!("../queries/job_counts_fold.sql");
 const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
@@ -23,9 +21,8 @@ const PURGE_COMPLETED: &str = include_str!("../queries/purge_completed.sql");
 const PURGE_EXPIRED_RESULTS: &str = include_str!("../queries/purge_expired_results.sql");
 
 pub(crate) fn get(conn: &mut Conn, id: &str) -> TxResult<Option<Job>> {
-    conn.query_opt(GET, &[&id])?
-        .as_ref()
-        .map(rows::job)
+    conn.query_opt(GET.sql(), &[&id])?
+        .map(|row| GET.job(&row))
         .transpose()
 }
 
@@ -34,11 +31,17 @@ pub(crate) fn list(conn: &mut Conn, filter: &JobFilter) -> TxResult<Vec<Job>> {
     let offset = i64::from(filter.offset);
     let q = filter.queue.as_deref();
     let t = filter.task_name.as_deref();
-    let found = match filter.status {
-        Some(status) => conn.query(LIST_BY_STATUS, &[&q, &t, &limit, &offset, &status.as_str()])?,
-        None => conn.query(LIST, &[&q, &t, &limit, &offset])?,
+    let (query, found) = match filter.status {
+        Some(status) => (
+            &LIST_BY_STATUS,
+            conn.query(
+                LIST_BY_STATUS.sql(),
+                &[&q, &t, &limit, &offset, &status.as_str()],
+            )?,
+        ),
+        None => (&LIST, conn.query(LIST.sql(), &[&q, &t, &limit, &offset])?),
     };
-    rows::jobs(&found)
+    query.jobs(&found)
 }
 
 /// Folds the job-count deltas the triggers appended into `job_counts` (one

@@ -18,9 +18,11 @@ mod errors;
 mod finish;
 mod graph;
 mod insert;
+mod job_queries;
 mod jobs;
 mod limits;
 mod listener;
+mod maintenance;
 mod migrations;
 mod notifier;
 mod observability;
@@ -39,4 +41,13 @@ mod workers;
 
 pub use options::PostgresOptions;
 pub use server_clock::ServerClock;
-pub use store::{PostgresStore, CLAIM_SQL, COMPLETE_MANY_SQL, PLANNER_SETTINGS};
+pub use store::PostgresStore;
+
+// Not part of the public API: statements and settings for the tests that
+// check plans and the job columns against the schema.
+#[doc(hidden)]
+pub use connection::PLANNER_SETTINGS;
+#[doc(hidden)]
+pub use finish::COMPLETE_MANY as COMPLETE_MANY_SQL;
+#[doc(hidden)]
+pub use job_queries::{claim_sql, job_column_names, job_statements};

@@ -4,10 +4,9 @@
 use taskito_core::{Job, JobCursor, JobFilter, SeriesBucket};
 
 use crate::connection::{Conn, TxResult};
+use crate::job_queries::{LIST_AFTER, LIST_AFTER_BY_STATUS};
 use crate::rows;
 
-const LIST_AFTER: &str = include_str!("../queries/job_list_after.sql");
-const LIST_AFTER_BY_STATUS: &str = include_str!("../queries/job_list_after_by_status.sql");
 const SERIES: &str = include_str!("../queries/job_completion_series.sql");
 
 pub(crate) fn list_after(
@@ -19,14 +18,20 @@ pub(crate) fn list_after(
     let q = filter.queue.as_deref();
     let t = filter.task_name.as_deref();
     let (c, id) = (cursor.created_at, cursor.id.as_str());
-    let found = match filter.status {
-        Some(status) => conn.query(
-            LIST_AFTER_BY_STATUS,
-            &[&q, &t, &limit, &c, &id, &status.as_str()],
-        )?,
-        None => conn.query(LIST_AFTER, &[&q, &t, &limit, &c, &id])?,
+    let (query, found) = match filter.status {
+        Some(status) => (
+            &LIST_AFTER_BY_STATUS,
+            conn.query(
+                LIST_AFTER_BY_STATUS.sql(),
+                &[&q, &t, &limit, &c, &id, &status.as_str()],
+            )?,
+        ),
+        None => (
+            &LIST_AFTER,
+            conn.query(LIST_AFTER.sql(), &[&q, &t, &limit, &c, &id])?,
+        ),
     };
-    rows::jobs(&found)
+    query.jobs(&found)
 }
 
 pub(crate) fn completion_series(

@@ -1,44 +1,90 @@
-//! Reading result rows into core types. Every job query selects the columns
-//! in the order of [`job`] (see `queries/job_get.sql`).
+//! Reading result rows into core types. Job rows are read by column name
+//! through [`JobColumns`]; the other kinds each come from one statement and
+//! are read in its column order.
 
-use postgres::Row;
+use postgres::types::FromSql;
+use postgres::{Column, Row};
 use taskito_core::{DeadLetter, Error, Job, JobErrorRecord, JobState, ReplayRecord, WorkerInfo};
 
 use crate::connection::TxError;
 
-pub(crate) fn job(row: &Row) -> Result<Job, TxError> {
-    Ok(Job {
-        id: row.try_get(0)?,
-        queue: row.try_get(1)?,
-        task_name: row.try_get(2)?,
-        status: state(row, 3)?,
-        priority: row.try_get(4)?,
-        created_at: row.try_get(5)?,
-        scheduled_at: row.try_get(6)?,
-        started_at: row.try_get(7)?,
-        completed_at: row.try_get(8)?,
-        attempt: row.try_get(9)?,
-        retry_count: row.try_get(10)?,
-        max_retries: row.try_get(11)?,
-        backoff_ms: row.try_get(12)?,
-        timeout_ms: row.try_get(13)?,
-        crash_count: row.try_get(14)?,
-        lease_owner: row.try_get(15)?,
-        lease_expires_at: row.try_get(16)?,
-        error: row.try_get(17)?,
-        progress: row.try_get(18)?,
-        unique_key: row.try_get(19)?,
-        metadata: row.try_get(20)?,
-        expires_at: row.try_get(21)?,
-        result_ttl_ms: row.try_get(22)?,
-        cancel_requested: row.try_get(23)?,
-        payload: row.try_get(24)?,
-        result: row.try_get(25)?,
-    })
+/// Declares [`JobColumns`] and its reader from one table: each job column,
+/// named as the [`Job`] field it fills, with the function that reads it.
+macro_rules! job_reader {
+    ($($column:ident: $read:ident,)+) => {
+        /// Where each job column sits in the rows of one statement, found by
+        /// name once per statement (see `job_queries::JobQuery`) rather than
+        /// by a scan of the column names for every column of every row (which
+        /// cost ~0.5 µs per job row).
+        pub(crate) struct JobColumns {
+            $($column: usize,)+
+        }
+
+        impl JobColumns {
+            /// The columns [`JobColumns::read`] reads.
+            #[cfg(test)]
+            pub(crate) const NAMES: &'static [&'static str] = &[$(stringify!($column)),+];
+
+            pub(crate) fn of(columns: &[Column]) -> Result<Self, TxError> {
+                Ok(Self {
+                    $($column: position(columns, stringify!($column))?,)+
+                })
+            }
+
+            /// The one reader of job rows.
+            pub(crate) fn read(&self, row: &Row) -> Result<Job, TxError> {
+                Ok(Job {
+                    $($column: $read(row, self.$column)?,)+
+                })
+            }
+        }
+    };
 }
 
-pub(crate) fn jobs(rows: &[Row]) -> Result<Vec<Job>, TxError> {
-    rows.iter().map(job).collect()
+// A new job column: one line here, the migration and queries/job_columns.sql.
+job_reader! {
+    id: value,
+    queue: value,
+    task_name: value,
+    status: state,
+    priority: value,
+    created_at: value,
+    scheduled_at: value,
+    started_at: value,
+    completed_at: value,
+    attempt: value,
+    retry_count: value,
+    max_retries: value,
+    backoff_ms: value,
+    timeout_ms: value,
+    crash_count: value,
+    lease_owner: value,
+    lease_expires_at: value,
+    error: value,
+    progress: value,
+    unique_key: value,
+    metadata: value,
+    expires_at: value,
+    result_ttl_ms: value,
+    cancel_requested: value,
+    payload: value,
+    result: value,
+}
+
+fn position(columns: &[Column], name: &str) -> Result<usize, TxError> {
+    columns
+        .iter()
+        .position(|c| c.name() == name)
+        .ok_or_else(|| {
+            TxError::Fail(Error::Storage(format!(
+                "a statement that returns jobs has no column {name}"
+            )))
+        })
+}
+
+/// A column whose PostgreSQL value converts straight to the field's type.
+fn value<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T, TxError> {
+    Ok(row.try_get(idx)?)
 }
 
 /// A status column; the table's CHECK constraint keeps it to known names.

@@ -6,7 +6,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use taskito_core::{NewJob, Store};
-use taskito_postgres::{PostgresStore, CLAIM_SQL, PLANNER_SETTINGS};
+use taskito_postgres::{claim_sql, PostgresStore, PLANNER_SETTINGS};
 
 use super::support::TestSchema;
 use super::{claim, complete_all, jobs, T0};
@@ -94,7 +94,8 @@ pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
     // PostgreSQL caches (generic after a few runs, or at once when forced).
     admin
         .batch_execute(&format!(
-            "PREPARE claim_check(text, int8, int8, text[], int8, text) AS {CLAIM_SQL}"
+            "PREPARE claim_check(text, int8, int8, text[], int8, text) AS {}",
+            claim_sql()
         ))
         .expect("prepare");
     let explain = format!(

@@ -140,7 +140,7 @@ pub(super) fn expiry_and_its_cascade_commit_together() {
     let now = T0 + 11;
     let rows = dying
         .query(
-            taskito_postgres::CLAIM_SQL,
+            taskito_postgres::claim_sql(),
             &[
                 &"w",
                 &(now + 30_000),
@@ -151,7 +151,7 @@ pub(super) fn expiry_and_its_cascade_commit_together() {
             ],
         )
         .expect("the claim statement alone");
-    let listed: Option<Vec<String>> = rows[0].get(27);
+    let listed: Option<Vec<String>> = rows[0].get("ids");
     assert_eq!(listed, Some(vec![parent.clone()]), "listed for the caller");
     drop(dying);
     let status = |id: &str| store.job_get(id).expect("get").expect("exists").status;

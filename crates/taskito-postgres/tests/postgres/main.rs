@@ -7,6 +7,7 @@
 mod support;
 
 mod claims;
+mod columns;
 mod dependencies;
 mod notify;
 mod outages;
@@ -168,6 +169,11 @@ fn main() {
         (
             "c1_negative_control_an_unlocked_claim_duplicates_jobs",
             claims::c1_negative_control_an_unlocked_claim_duplicates_jobs,
+            false,
+        ),
+        (
+            "the_job_column_list_is_the_jobs_table",
+            columns::the_job_column_list_is_the_jobs_table,
             false,
         ),
         (

@@ -1,0 +1,301 @@
+//! The [`Store`] methods of [`PostgresStore`]: each runs as a read, a write
+//! or a statement on its own (see `store.rs`) and hands the work to the
+//! module that holds its statements.
+
+use taskito_core::{
+    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, FinishReport,
+    GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob,
+    NewLogEntry, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
+    SeriesBucket, Stats, Store, WorkerInfo,
+};
+
+use super::PostgresStore;
+use crate::pool::Prior;
+use crate::{
+    claim, dead, dependencies, finish, graph, insert, jobs, limits, maintenance, observability,
+    overview, periodic, replay, rescue, workers,
+};
+
+impl Store for PostgresStore {
+    fn job_insert_many(&self, new: &[NewJob]) -> Result<Vec<String>> {
+        if new.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, prior| insert::insert_many(tx, new, prior))
+    }
+
+    fn job_get(&self, id: &str) -> Result<Option<Job>> {
+        self.read(|c| jobs::get(c, id))
+    }
+
+    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        self.read(|c| jobs::list(c, filter))
+    }
+
+    fn job_stats(&self) -> Result<Stats> {
+        // Folding first keeps the read short even when no worker has folded
+        // for a while (producers only); the read is exact either way.
+        self.compact_counts()?;
+        self.read(jobs::stats)
+    }
+
+    fn job_errors(&self, job_id: &str) -> Result<Vec<JobErrorRecord>> {
+        self.read(|c| jobs::errors(c, job_id))
+    }
+
+    fn job_cancel(&self, id: &str, now: i64) -> Result<bool> {
+        self.write(|tx, prior| jobs::cancel(tx, id, now, prior))
+    }
+
+    fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
+        if req.limit == 0 || req.queues.is_empty() {
+            return Ok(Vec::new());
+        }
+        let token = claim::token();
+        let mut parents = Vec::new();
+        let claimed =
+            self.write_alone(|conn, prior| claim::claim(conn, req, &token, prior, &mut parents))?;
+        if !parents.is_empty() {
+            self.write(|tx, _| dependencies::expire_parents(tx, &parents, req.now))?;
+        }
+        Ok(claimed)
+    }
+
+    fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport> {
+        if outcomes.is_empty() {
+            return Ok(FinishReport::default());
+        }
+        if finish::only_distinct_completes(outcomes) {
+            return self.write_alone(|conn, _| finish::complete_alone(conn, outcomes, now));
+        }
+        self.write(|tx, _| finish::finish_many(tx, outcomes, now))
+    }
+
+    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
+        self.write(|tx, _| rescue::rescue_expired(tx, now, max_crashes))
+    }
+
+    fn job_rescue_owner(
+        &self,
+        worker_id: &str,
+        now: i64,
+        max_crashes: i32,
+    ) -> Result<RescueReport> {
+        self.write(|tx, _| rescue::rescue_owner(tx, worker_id, now, max_crashes))
+    }
+
+    fn job_request_cancel(&self, id: &str) -> Result<bool> {
+        self.write(|tx, _| jobs::request_cancel(tx, id))
+    }
+
+    fn job_set_progress(&self, id: &str, attempt: Option<i32>, progress: i32) -> Result<bool> {
+        self.write(|tx, _| jobs::set_progress(tx, id, attempt, progress))
+    }
+
+    fn job_replay(&self, id: &str, now: i64) -> Result<String> {
+        let replay_id = taskito_core::new_job_id();
+        self.write(|tx, prior| replay::replay(tx, id, &replay_id, now, prior))
+    }
+
+    fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>> {
+        self.read(|c| replay::history(c, id))
+    }
+
+    fn job_purge_expired_results(&self, now: i64) -> Result<u64> {
+        self.write(|tx, _| jobs::purge_expired_results(tx, now))
+    }
+
+    fn job_purge_completed(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| jobs::purge_completed(tx, before))
+    }
+
+    fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>> {
+        self.read(|c| dead::list(c, limit, offset))
+    }
+
+    fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String> {
+        let job_id = taskito_core::new_job_id();
+        self.write(|tx, prior| dead::retry(tx, dead_id, &job_id, now, prior))
+    }
+
+    fn dead_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| dead::purge(tx, before))
+    }
+
+    fn dead_delete(&self, dead_id: &str) -> Result<bool> {
+        // After a lost commit the entry is gone either way: report it deleted.
+        self.write(|tx, prior| Ok(dead::delete(tx, dead_id)? || prior == Prior::UnknownCommit))
+    }
+
+    fn worker_heartbeat(&self, worker: &WorkerInfo, lease_until: i64) -> Result<()> {
+        self.write(|tx, _| workers::heartbeat(tx, worker, lease_until))
+    }
+
+    fn worker_unregister(&self, worker_id: &str) -> Result<()> {
+        self.write(|tx, _| workers::unregister(tx, worker_id))
+    }
+
+    fn worker_list(&self) -> Result<Vec<WorkerInfo>> {
+        self.read(workers::list)
+    }
+
+    fn change_marker(&self) -> Result<u64> {
+        Ok(self.listener.marker())
+    }
+
+    fn queue_depths(&self) -> Result<Vec<QueueDepth>> {
+        self.read(jobs::queue_depths)
+    }
+
+    // --- rate limits and circuit breakers ---
+
+    fn rate_acquire(
+        &self,
+        key: &str,
+        job_id: &str,
+        interval_ms: i64,
+        now: i64,
+    ) -> Result<Admission> {
+        self.write(|tx, _| limits::rate_acquire(tx, key, job_id, interval_ms, now))
+    }
+
+    fn breaker_admit(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        now: i64,
+    ) -> Result<Admission> {
+        // A closed (or never failed) breaker, the common case, is only read.
+        let current = self.read(|c| limits::breaker_get(c, task))?;
+        if current.is_none_or(|b| b.state == BreakerState::Closed) {
+            return Ok(Admission::Run);
+        }
+        self.write(|tx, _| limits::breaker_admit(tx, task, config, job_id, now))
+    }
+
+    fn breaker_record(
+        &self,
+        task: &str,
+        config: &BreakerConfig,
+        job_id: &str,
+        failed: bool,
+        now: i64,
+    ) -> Result<()> {
+        if !failed {
+            // A success changes only a half-open breaker.
+            let current = self.read(|c| limits::breaker_get(c, task))?;
+            if current.is_none_or(|b| b.state != BreakerState::HalfOpen) {
+                return Ok(());
+            }
+        }
+        self.write(|tx, _| limits::breaker_record(tx, task, config, job_id, failed, now))
+    }
+
+    fn breaker_list(&self) -> Result<Vec<Breaker>> {
+        self.read(limits::breaker_list)
+    }
+
+    // --- dependencies ---
+
+    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
+        self.write(|tx, prior| dependencies::insert_dependent(tx, job, depends_on, prior))
+    }
+
+    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependencies(c, id))
+    }
+
+    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
+        self.read(|c| dependencies::dependents(c, id))
+    }
+
+    // --- periodic tasks ---
+
+    fn periodic_register(&self, schedules: &[PeriodicSchedule]) -> Result<Vec<PeriodicSchedule>> {
+        if schedules.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, _| periodic::register(tx, schedules))
+    }
+
+    fn periodic_tick(&self, name: &str, tick_at: i64, job: &NewJob) -> Result<bool> {
+        self.write(|tx, prior| periodic::tick(tx, name, tick_at, job, prior))
+    }
+
+    fn periodic_list(&self) -> Result<Vec<PeriodicSchedule>> {
+        self.read(periodic::list)
+    }
+
+    // --- observability: job logs and task metrics ---
+
+    fn log_insert(&self, entry: &NewLogEntry) -> Result<i64> {
+        self.write(|tx, _| observability::log_insert(tx, entry))
+    }
+
+    fn log_list_job(&self, job_id: &str) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_list_job(c, job_id))
+    }
+
+    fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
+        self.read(|c| observability::log_query(c, filter))
+    }
+
+    fn log_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| observability::log_purge(tx, before))
+    }
+
+    fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
+        if rollups.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx, _| observability::metric_upsert_many(tx, rollups))
+    }
+
+    fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
+        self.read(|c| observability::metric_list(c, since, task_name))
+    }
+
+    fn metric_purge(&self, before: i64) -> Result<u64> {
+        self.write(|tx, _| observability::metric_purge(tx, before))
+    }
+
+    // --- cluster maintenance ---
+
+    fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
+        self.write_alone(|conn, prior| {
+            Ok((
+                maintenance::take_turn(conn, name, now, every_ms, prior)?,
+                false,
+            ))
+        })
+    }
+
+    fn compact_counts(&self) -> Result<()> {
+        self.write_alone(|conn, _| Ok((jobs::fold_counts(conn)?, false)))
+    }
+
+    // --- dashboard ---
+
+    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
+        self.read(|c| overview::list_after(c, filter, cursor))
+    }
+
+    fn job_completion_series(
+        &self,
+        since: i64,
+        bucket_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SeriesBucket>> {
+        self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
+    }
+
+    // --- job graphs: a whole canvas in one transaction ---
+
+    fn job_insert_graph(&self, graph: &[GraphJob]) -> Result<Vec<String>> {
+        if graph.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, prior| graph::insert_graph(tx, graph, prior))
+    }
+}
