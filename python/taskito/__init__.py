@@ -19,16 +19,29 @@ from __future__ import annotations
 # The package and the extension are built together from one version (Cargo's);
 # reading it from the extension spares importing importlib.metadata at start-up.
 from taskito._native import __version__
+from taskito.app import Queue
 from taskito.canvas import Signature, chain, chord, chunks, group, starmap
 from taskito.context import current_job
 from taskito.errors import (
     CircuitBreakerOpenError,
+    CircularDependencyError,
+    CryptoError,
     DependencyError,
+    JobErrorDetails,
     JobFailedError,
     JobNotFoundError,
     MaxRetriesExceededError,
+    NotesValidationError,
+    PredicateRejectedError,
+    ProxyCleanupError,
+    ProxyReconstructionError,
     QueueError,
+    QueueFullError,
     RateLimitExceededError,
+    ResourceError,
+    ResourceInitError,
+    ResourceNotFoundError,
+    ResourceUnavailableError,
     ResultTimeoutError,
     SerializationError,
     SoftTimeoutError,
@@ -37,11 +50,11 @@ from taskito.errors import (
     StorageFullError,
     StorageUnavailableError,
     TaskCancelledError,
+    TaskFailedError,
     TaskitoError,
     TaskTimeoutError,
 )
 from taskito.middleware import TaskMiddleware
-from taskito.queue import Queue
 from taskito.result import JobResult
 from taskito.serializers import CloudpickleSerializer, JsonSerializer, Serializer
 from taskito.task import TaskWrapper
@@ -49,16 +62,28 @@ from taskito.testing import TestMode, TestResult, TestResults
 
 __all__ = [
     "CircuitBreakerOpenError",
+    "CircularDependencyError",
     "CloudpickleSerializer",
+    "CryptoError",
     "DependencyError",
+    "JobErrorDetails",
     "JobFailedError",
     "JobNotFoundError",
     "JobResult",
     "JsonSerializer",
     "MaxRetriesExceededError",
+    "NotesValidationError",
+    "PredicateRejectedError",
+    "ProxyCleanupError",
+    "ProxyReconstructionError",
     "Queue",
     "QueueError",
+    "QueueFullError",
     "RateLimitExceededError",
+    "ResourceError",
+    "ResourceInitError",
+    "ResourceNotFoundError",
+    "ResourceUnavailableError",
     "ResultTimeoutError",
     "SerializationError",
     "Serializer",
@@ -69,6 +94,7 @@ __all__ = [
     "StorageFullError",
     "StorageUnavailableError",
     "TaskCancelledError",
+    "TaskFailedError",
     "TaskMiddleware",
     "TaskTimeoutError",
     "TaskWrapper",

@@ -7,80 +7,28 @@ right after ``apply()``. Results still flow: a step receives the previous step's
 as its first argument (unless its signature is immutable, or the result is None), and a
 chord's callback receives the list of the group's results, in group order.
 
-A chain, or a chord's group and callback, is stored in ONE transaction
-(``Queue._enqueue_graph``, see :mod:`taskito.graph`): a worker cannot end a step before
-the steps after it are stored. Test mode replaces ``_enqueue_graph`` too, and runs
-workflows inline.
+A chain, or a chord's group and callback, is stored in ONE transaction (the queue's
+``submitter.enqueue_graph``, see :mod:`taskito.graph`): a worker cannot end a step
+before the steps after it are stored. In test mode the submitter is test mode's, which
+runs workflows inline.
+
+:class:`Signature` is defined in :mod:`taskito.task` (``task.s()`` makes one) and
+re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from taskito.dependencies import dependency_ids
 from taskito.errors import QueueError
-from taskito.graph import GraphStep
+from taskito.task import Signature, TaskQueue, TaskWrapper
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
     from taskito.result import JobResult
-    from taskito.task import TaskWrapper
 
 #: How long ``group(max_concurrency=...)`` waits for each job of a wave, as the original.
 WAVE_TIMEOUT_S = 300.0
-
-
-@dataclass(frozen=True)
-class Signature:
-    """A task call to make later: the task, its arguments and enqueue options.
-
-    ``immutable`` signatures (``task.si(...)``) ignore the previous step's result.
-    """
-
-    task: TaskWrapper
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-    immutable: bool = False
-
-    def apply(self, queue: Queue | None = None) -> JobResult:
-        """Enqueue the call (on ``queue``, by default the task's own) and return its result."""
-        return self._enqueue(queue)
-
-    def _enqueue(
-        self, queue: Queue | None, after: Sequence[str] = (), receive: str | None = None
-    ) -> JobResult:
-        target = queue if queue is not None else self.task._queue
-        options = dict(self.options)
-        extra = options.pop("depends_on", None)
-        # The step before comes last: ``_receive="one"`` reads the last dependency.
-        depends_on = [*dependency_ids(extra), *after]
-        return target.enqueue(
-            self.task.name,
-            tuple(self.args),
-            dict(self.kwargs),
-            depends_on=depends_on or None,
-            _receive=receive if depends_on and not self.immutable else None,
-            **options,
-        )
-
-    def _step(self, after: Sequence[int] = (), receive: str | None = None) -> GraphStep:
-        """This call as a step of a graph, waiting for the steps ``after`` (indexes)."""
-        waits = bool(after) or bool(dependency_ids(self.options.get("depends_on")))
-        return GraphStep(
-            self.task.name,
-            tuple(self.args),
-            dict(self.kwargs),
-            dict(self.options),
-            tuple(after),
-            receive if waits and not self.immutable else None,
-        )
-
-    def __repr__(self) -> str:
-        mark = "si" if self.immutable else "s"
-        return f"<Signature {self.task.name}.{mark}{tuple(self.args)!r}>"
 
 
 def _signatures(items: Iterable[Any], kind: str) -> list[Signature]:
@@ -93,19 +41,25 @@ def _signatures(items: Iterable[Any], kind: str) -> list[Signature]:
     return sigs
 
 
-def _one_queue(sigs: Sequence[Signature], queue: Queue | None) -> Queue | None:
+def _one_queue(sigs: Sequence[Signature], queue: TaskQueue | None) -> TaskQueue | None:
     """The queue every signature goes to, or None when they go to several."""
     if queue is not None:
         return queue
-    first = sigs[0].task._queue
-    return first if all(sig.task._queue is first for sig in sigs) else None
+    first = sigs[0].task.queue
+    return first if all(sig.task.queue is first for sig in sigs) else None
 
 
-def _cancel_all(results: list[JobResult]) -> None:
-    """Undo a workflow whose enqueue failed half-way: its steps must not run alone."""
-    for result in results:
+def _cancel_all(
+    sigs: Sequence[Signature], queue: TaskQueue | None, results: list[JobResult]
+) -> None:
+    """Undo a workflow whose enqueue failed half-way: its steps must not run alone.
+
+    ``results[i]`` was enqueued from ``sigs[i]``, on ``queue`` or else the task's own.
+    """
+    for sig, result in zip(sigs, results):
+        target = queue if queue is not None else sig.task.queue
         try:
-            result._queue.cancel_job(result.id)
+            target.cancel_job(result.id)
         except Exception:  # already gone or running: nothing more to undo
             pass
 
@@ -123,7 +77,7 @@ class chain:
         if not self.sigs:
             raise QueueError("chain needs at least one signature")
 
-    def apply(self, queue: Queue | None = None) -> JobResult:
+    def apply(self, queue: TaskQueue | None = None) -> JobResult:
         """Enqueue the whole chain; returns the last step's result handle at once.
 
         Every step is stored in one transaction (when all go to one queue).
@@ -131,14 +85,14 @@ class chain:
         target = _one_queue(self.sigs, queue)
         if target is not None:
             steps = [sig._step([i - 1] if i else [], "one") for i, sig in enumerate(self.sigs)]
-            return target._enqueue_graph(steps)[-1]
+            return target.submitter.enqueue_graph(steps)[-1]
         done: list[JobResult] = []
         try:
             for sig in self.sigs:
                 after = [done[-1].id] if done else []
                 done.append(sig._enqueue(queue, after, "one"))
         except BaseException:
-            _cancel_all(done)
+            _cancel_all(self.sigs, queue, done)
             raise
         return done[-1]
 
@@ -165,7 +119,7 @@ class group:
             raise QueueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
         self.max_concurrency = max_concurrency
 
-    def apply(self, queue: Queue | None = None) -> list[JobResult]:
+    def apply(self, queue: TaskQueue | None = None) -> list[JobResult]:
         """Enqueue every signature; returns their result handles in order."""
         size = self.max_concurrency or len(self.sigs) or 1
         results: list[JobResult] = []
@@ -200,7 +154,7 @@ class chord:
             raise QueueError(f"chord's callback must be a signature, got {type(callback).__name__}")
         self.callback = callback
 
-    def apply(self, queue: Queue | None = None) -> JobResult:
+    def apply(self, queue: TaskQueue | None = None) -> JobResult:
         """Enqueue the group and the callback; returns the callback's result handle.
 
         The group and the callback are stored in one transaction (when they all go to
@@ -212,14 +166,14 @@ class chord:
             size = len(self.group.sigs)
             steps = [sig._step() for sig in self.group.sigs]
             steps.append(self.callback._step(range(size), "all"))
-            return target._enqueue_graph(steps)[-1]
+            return target.submitter.enqueue_graph(steps)[-1]
         results = self.group.apply(queue)
         ids = [r.id for r in results]
         if ids:
             try:
                 return self.callback._enqueue(queue, ids, "all")
             except BaseException:
-                _cancel_all(results)
+                _cancel_all(self.group.sigs, queue, results)
                 raise
         cb = self.callback
         args = cb.args if cb.immutable else ([], *cb.args)

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from taskito import cli_jobs, log_setup
+from taskito.app import Queue
 from taskito.cli_info import print_stats, run_info
 from taskito.errors import StorageError
 from taskito.loader import AppError, load_queue
-from taskito.queue import Queue
 
 _APP_HELP = "your Queue instance as 'module:attribute', e.g. 'myapp.tasks:queue'"
 
@@ -74,8 +74,9 @@ def _export_metrics(queue: Queue, host: str, port: int) -> None:
         raise CliError(
             "--metrics-port needs prometheus-client: pip install 'taskito[prometheus]'"
         ) from exc
-    if not any(isinstance(m, prometheus.PrometheusMiddleware) for m in queue._global_middleware):
-        queue._global_middleware.append(prometheus.PrometheusMiddleware())
+    registry = queue.registry
+    if not any(isinstance(m, prometheus.PrometheusMiddleware) for m in registry.global_middleware):
+        registry.add_middleware(prometheus.PrometheusMiddleware())
     try:
         prometheus.start_exporter(queue, port=port, addr=host)
     except OSError as exc:

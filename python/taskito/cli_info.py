@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
+    from taskito.app import Queue
 
 _TITLE = "taskito queue statistics"
 # Cursor home, then the frame, then "clear to the end of the screen": each frame

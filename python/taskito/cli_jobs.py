@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from taskito.errors import JobNotFoundError
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
+    from taskito.app import Queue
 
 
 class NotFound(Exception):

@@ -1,25 +1,40 @@
 """``current_job``: what a running task knows about its own job.
 
-The worker sets the context on its thread before it calls a task and clears it
-afterwards, so ``current_job`` is only meaningful inside a task: outside one, every
-property and method raises ``RuntimeError("No active job context...")``. A context with
-no queue behind it makes ``update_progress``, ``log`` and ``check_cancelled`` raise
-``RuntimeError`` (they need the worker's database); ``check_timeout`` needs none. The context also
-holds the queue that runs the job (per thread, not in a module global), so that
-several queues in one process each read and write their own database.
+The runner (:mod:`taskito.runner`) sets the context on its thread before it calls a
+task and clears it afterwards, so ``current_job`` is only meaningful inside a task:
+outside one, every property and method raises ``RuntimeError("No active job
+context...")``. The context holds the :class:`JobChannel` of the run (per thread, not in
+a module global): the queue's, which writes to its database, so that several queues in
+one process each use their own; or test mode's, which records in memory. A context with
+no channel makes ``update_progress``, ``log`` and ``check_cancelled`` raise
+``RuntimeError``; ``check_timeout`` needs none.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from taskito.errors import SoftTimeoutError, TaskCancelledError
 from taskito.observability import check_level, extra_json
 
-if TYPE_CHECKING:
-    from taskito.queue import Queue
+
+class JobChannel(Protocol):
+    """Where a running job's progress and log lines go, and where cancellation is read."""
+
+    def set_progress(self, job_id: str, progress: int, attempt: int | None) -> None:
+        """Record progress; fenced by ``attempt`` (a late write of a lost attempt is dropped)."""
+        ...
+
+    def log(self, job_id: str, task_name: str, level: str, message: str, extra: str | None) -> None:
+        """Store a log line (level checked, ``extra`` already JSON text)."""
+        ...
+
+    def cancel_requested(self, job_id: str) -> bool:
+        """Whether someone asked the job to stop."""
+        ...
+
 
 _NO_CONTEXT = (
     "No active job context: current_job is only available inside a task run by a taskito worker"
@@ -33,15 +48,14 @@ _NO_QUEUE = (
 class _State:
     __slots__ = (
         "attempt",
+        "channel",
         "job_id",
         "max_retries",
-        "queue",
         "queue_name",
         "retry_count",
         "soft_timeout",
         "started",
         "task_name",
-        "test_run",
     )
 
     def __init__(
@@ -50,7 +64,7 @@ class _State:
         task_name: str,
         retry_count: int,
         queue_name: str,
-        queue: Queue | None,
+        channel: JobChannel | None,
         attempt: int | None,
         max_retries: int | None = None,
     ) -> None:
@@ -58,19 +72,16 @@ class _State:
         self.task_name = task_name
         self.retry_count = retry_count
         self.queue_name = queue_name
-        self.queue = queue
+        self.channel = channel
         self.attempt = attempt
         self.started = time.monotonic()
         self.soft_timeout: float | None = None
-        # Set by test mode: records progress and logs instead of the database.
-        self.test_run: Any = None
-        # Failed attempts the job may retry after; None when not known (test mode).
         self.max_retries = max_retries
 
-    def require_queue(self, method: str) -> Queue:
-        if self.queue is None:
+    def require_channel(self, method: str) -> JobChannel:
+        if self.channel is None:
             raise RuntimeError(_NO_QUEUE.format(method=method))
-        return self.queue
+        return self.channel
 
 
 class JobContext:
@@ -91,12 +102,12 @@ class JobContext:
         task_name: str,
         retry_count: int,
         queue_name: str,
-        queue: Queue | None = None,
+        channel: JobChannel | None = None,
         attempt: int | None = None,
         max_retries: int | None = None,
     ) -> None:
         self._local.state = _State(
-            job_id, task_name, retry_count, queue_name, queue, attempt, max_retries
+            job_id, task_name, retry_count, queue_name, channel, attempt, max_retries
         )
 
     def _set_soft_timeout(self, seconds: float | None) -> None:
@@ -139,11 +150,6 @@ class JobContext:
         """
         return self._state().attempt
 
-    def _will_retry(self) -> bool:
-        """Whether a failure of this attempt leaves retries (the retry filters aside)."""
-        state = self._state()
-        return state.max_retries is not None and state.retry_count < state.max_retries
-
     def update_progress(self, progress: int) -> None:
         """Record the job's progress (any int; shown by ``JobResult.progress``).
 
@@ -153,11 +159,8 @@ class JobContext:
         state = self._state()
         if isinstance(progress, bool) or not isinstance(progress, int):
             raise TypeError(f"progress must be an int, not {type(progress).__name__}")
-        if state.test_run is not None:
-            state.test_run.update_progress(progress)
-            return
-        queue = state.require_queue("update_progress")
-        queue._inner.set_progress(state.job_id, progress, state.attempt)
+        channel = state.require_channel("update_progress")
+        channel.set_progress(state.job_id, progress, state.attempt)
 
     def log(self, message: str, level: str = "info", extra: dict[str, Any] | None = None) -> None:
         """Store a log line for this job (read back with ``queue.task_logs(job_id)`` and
@@ -171,12 +174,8 @@ class JobContext:
             raise TypeError(f"log message must be a str, not {type(message).__name__}")
         checked = check_level(level)
         text = extra_json(extra)
-        test_run = state.test_run  # test mode keeps lines in memory
-        if test_run is not None:
-            test_run.log(message, checked, extra)
-            return
-        queue = state.require_queue("log")
-        queue._observability.log(state.job_id, state.task_name, checked, message, text)
+        channel = state.require_channel("log")
+        channel.log(state.job_id, state.task_name, checked, message, text)
 
     def check_cancelled(self) -> None:
         """Raise :class:`TaskCancelledError` if someone asked this job to stop.
@@ -185,11 +184,8 @@ class JobContext:
         Call this at points where stopping is safe.
         """
         state = self._state()
-        if state.test_run is not None:
-            return
-        queue = state.require_queue("check_cancelled")
-        record = queue._inner.get_job(state.job_id)
-        if record is not None and record.cancel_requested:
+        channel = state.require_channel("check_cancelled")
+        if channel.cancel_requested(state.job_id):
             raise TaskCancelledError(
                 f"job {state.job_id} (task '{state.task_name}') was cancelled while running"
             )
@@ -219,4 +215,4 @@ class JobContext:
 current_job = JobContext()
 """The context of the job running on the current thread."""
 
-__all__ = ["JobContext", "current_job"]
+__all__ = ["JobChannel", "JobContext", "current_job"]

@@ -10,12 +10,17 @@ the worker, right before the call, with its dependencies' results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from taskito.errors import QueueError
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
+    from taskito._native import NativeQueue
+    from taskito.codec import PayloadCodec
+
+ResultsOf = Callable[[Sequence[str]], list[Any]]
+"""Reads the results of completed jobs, in the order of the ids given; raises when a job
+is missing, not complete, or its result cannot be read."""
 
 #: ``_receive`` modes: prepend the last dependency's result (unless it is None), or the
 #: list of every dependency's result in ``depends_on`` order.
@@ -52,25 +57,32 @@ def receive_spec(receive: str | None, ids: list[str]) -> dict[str, Any] | None:
     return {"receive": receive, "from": ids[-1:] if receive == "one" else list(ids)}
 
 
-def received_args(queue: Queue, spec: Any) -> tuple[Any, ...]:
-    """The arguments to prepend for ``spec``, read from the dependencies' results.
-
-    Results are checked against the signing keys and decoded with the queue's
-    serializer, as ``JobResult.result()`` does; a problem raises.
-    """
-    from taskito.result import JobResult
-
+def received_args(spec: Any, results_of: ResultsOf) -> tuple[Any, ...]:
+    """The arguments to prepend for ``spec`` (stored with the payload by
+    :func:`receive_spec`), from the dependencies' results read by ``results_of``."""
     if not isinstance(spec, dict) or spec.get("receive") not in RECEIVE_MODES:
         raise ValueError(f"unknown dependency-result spec {spec!r}")
-    values = []
-    for job_id in spec["from"]:
-        record = queue._inner.get_job(job_id)
-        if record is None:
-            raise ValueError(f"dependency {job_id} no longer exists (purged?)")
-        if record.status != "complete":
-            raise ValueError(f"dependency {job_id} is {record.status}, not complete")
-        values.append(JobResult(queue, job_id, record)._outcome(record))
-    return prepended(spec["receive"], values)
+    return prepended(spec["receive"], results_of(spec["from"]))
+
+
+class StoredResults:
+    """:data:`ResultsOf` over the store: each result is checked against the signing keys
+    and decoded with the queue's serializer, as ``JobResult.result()`` does."""
+
+    def __init__(self, native: NativeQueue, codec: PayloadCodec) -> None:
+        self._native = native
+        self._codec = codec
+
+    def __call__(self, job_ids: Sequence[str]) -> list[Any]:
+        values = []
+        for job_id in job_ids:
+            record = self._native.get_job(job_id)
+            if record is None:
+                raise ValueError(f"dependency {job_id} no longer exists (purged?)")
+            if record.status != "complete":
+                raise ValueError(f"dependency {job_id} is {record.status}, not complete")
+            values.append(self._codec.decode_result(job_id, record.task_name, record.result))
+        return values
 
 
 def prepended(mode: str, values: list[Any]) -> tuple[Any, ...]:
@@ -83,4 +95,12 @@ def prepended(mode: str, values: list[Any]) -> tuple[Any, ...]:
     return ()
 
 
-__all__ = ["RECEIVE_MODES", "dependency_ids", "prepended", "receive_spec", "received_args"]
+__all__ = [
+    "RECEIVE_MODES",
+    "ResultsOf",
+    "StoredResults",
+    "dependency_ids",
+    "prepended",
+    "receive_spec",
+    "received_args",
+]

@@ -4,21 +4,18 @@
 its dependencies, so a worker cannot end a step before the steps after it are stored
 (which, step by step, made ``apply()`` raise ``DependencyError`` when a fast worker
 killed step 1 before step 2 was enqueued). The ids are chosen before the insert, so
-each step's stored ``_receive`` spec can name the steps it reads results from.
+each step's stored ``_receive`` spec can name the steps it reads results from
+(:meth:`taskito.enqueue.Enqueuer.enqueue_graph` stores a graph; test mode runs one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from taskito._native import new_job_ids
+from taskito.dependencies import dependency_ids
 from taskito.errors import QueueError
-
-if TYPE_CHECKING:
-    from taskito.queue import Queue
-    from taskito.result import JobResult
 
 
 @dataclass(frozen=True)
@@ -40,34 +37,10 @@ class GraphStep:
 
 def step_dependencies(step: GraphStep, index: int, ids: Sequence[str]) -> list[str]:
     """The dependency ids of the step at ``index``, given the ids of the steps before it."""
-    from taskito.dependencies import dependency_ids
-
     for i in step.after:
         if not 0 <= i < index:
             raise QueueError(f"step {index} of a graph can only wait for earlier steps, not {i}")
     return [*dependency_ids(step.options.get("depends_on")), *(ids[i] for i in step.after)]
 
 
-def enqueue_graph(queue: Queue, steps: Sequence[GraphStep]) -> list[JobResult]:
-    """Store every step in one transaction; returns their results in order.
-
-    Every payload is built (and every option checked) before anything is written; an
-    impossible dependency raises :class:`~taskito.errors.DependencyError` and stores
-    nothing.
-    """
-    from taskito.result import JobResult
-
-    planned = new_job_ids(len(steps))
-    jobs = []
-    for index, step in enumerate(steps):
-        options = {k: v for k, v in step.options.items() if k != "depends_on"}
-        deps = step_dependencies(step, index, planned)
-        job = queue._prepare_job(
-            step.task_name, step.args, step.kwargs, deps, step.receive if deps else None, **options
-        )
-        jobs.append({**job, "id": planned[index], "depends_on": deps})
-    ids = queue._inner.enqueue_graph(jobs)
-    return [JobResult(queue, job_id) for job_id in ids]
-
-
-__all__ = ["GraphStep", "enqueue_graph", "step_dependencies"]
+__all__ = ["GraphStep", "step_dependencies"]

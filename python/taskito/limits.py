@@ -1,5 +1,6 @@
 """Rate limits and circuit breakers: checking the task options, and what the worker
-and :meth:`taskito.Queue.circuit_breakers` need from them.
+and :meth:`taskito.Queue.circuit_breakers` need from them (pure functions: the task
+registry keeps each task's parsed settings).
 
 The limits themselves are enforced by the engine, through the database, so they hold
 across every worker process and host: see ``docs/limits.md``.
@@ -8,14 +9,10 @@ across every worker process and host: see ``docs/limits.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from taskito.errors import QueueError
-
-if TYPE_CHECKING:
-    from taskito.queue import Queue
-    from taskito.task import TaskConfig
 
 _PERIODS_MS = {
     "s": 1_000,
@@ -97,44 +94,40 @@ def parse_circuit_breaker(task: str, value: object) -> BreakerSettings | None:
     return threshold, spans[0], spans[1]
 
 
-def check(config: TaskConfig) -> None:
+def check(task: str, rate_limit: object, circuit_breaker: object) -> None:
     """Raise :class:`QueueError` if the task's rate limit or circuit breaker is unusable."""
-    parse_rate_limit(config.name, config.rate_limit)
-    parse_circuit_breaker(config.name, config.circuit_breaker)
+    parse_rate_limit(task, rate_limit)
+    parse_circuit_breaker(task, circuit_breaker)
 
 
-def worker_limits(
-    queue: Queue,
-) -> list[tuple[str, RateLimit | None, BreakerSettings | None]]:
-    """What ``NativeQueue.start_worker(limits=...)`` takes: the tasks that have a limit."""
-    limits = []
-    for config in queue._task_configs:
-        rate = parse_rate_limit(config.name, config.rate_limit)
-        breaker = parse_circuit_breaker(config.name, config.circuit_breaker)
-        if rate is not None or breaker is not None:
-            limits.append((config.name, rate, breaker))
-    return limits
-
-
-def circuit_breakers(queue: Queue) -> list[dict[str, Any]]:
-    """The breakers stored in the database, plus a closed one for each task of this
-    queue that has a breaker but never failed; sorted by task name."""
-    breakers: dict[str, dict[str, Any]] = {
-        str(b["task_name"]): dict(b) for b in queue._inner.circuit_breakers()
-    }
-    for config in queue._task_configs:
-        settings = parse_circuit_breaker(config.name, config.circuit_breaker)
-        if settings is None or config.name in breakers:
-            continue
-        threshold, window_ms, cooldown_ms = settings
-        breakers[config.name] = {
-            "task_name": config.name,
-            "state": "closed",
-            "failure_count": 0,
-            "last_failure_at": None,
-            "opened_at": None,
-            "threshold": threshold,
-            "window_ms": window_ms,
-            "cooldown_ms": cooldown_ms,
-        }
+def circuit_breakers(
+    stored: Iterable[Mapping[str, Any]], configured: Mapping[str, BreakerSettings]
+) -> list[dict[str, Any]]:
+    """The breakers ``stored`` in the database, plus a closed one for each task of
+    ``configured`` (task name -> its settings) that never failed; sorted by task name."""
+    breakers: dict[str, dict[str, Any]] = {str(b["task_name"]): dict(b) for b in stored}
+    for name, (threshold, window_ms, cooldown_ms) in configured.items():
+        breakers.setdefault(
+            name,
+            {
+                "task_name": name,
+                "state": "closed",
+                "failure_count": 0,
+                "last_failure_at": None,
+                "opened_at": None,
+                "threshold": threshold,
+                "window_ms": window_ms,
+                "cooldown_ms": cooldown_ms,
+            },
+        )
     return [breakers[name] for name in sorted(breakers)]
+
+
+__all__ = [
+    "BreakerSettings",
+    "RateLimit",
+    "check",
+    "circuit_breakers",
+    "parse_circuit_breaker",
+    "parse_rate_limit",
+]

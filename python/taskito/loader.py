@@ -12,8 +12,8 @@ import inspect
 import os
 import sys
 
+from taskito.app import Queue
 from taskito.errors import QueueError
-from taskito.queue import Queue
 
 
 class AppError(Exception):

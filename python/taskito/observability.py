@@ -1,4 +1,5 @@
-"""Job logs and task metrics: the ``Queue`` methods that read them.
+"""Job logs and task metrics: the queue part behind ``Queue.metrics``, ``task_logs``,
+``query_logs`` and ``purge_logs``, and the writer of ``current_job.log`` lines.
 
 A task writes log lines with ``current_job.log(message, level, extra)``; they are
 stored with the job's id and task name and read back with :meth:`task_logs` (one job,
@@ -15,14 +16,10 @@ per task in memory and writes one rollup row per task and minute with its heartb
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+import threading
+from typing import Any
 
 from taskito._native import NativeObservability, NativeQueue
-
-if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-T = TypeVar("T")
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 """The levels of a log line, least severe first."""
@@ -59,21 +56,27 @@ def _check_name(name: str, value: object) -> str | None:
     return value
 
 
-class ObservabilityMixin:
-    """``Queue`` methods for job logs and task metrics (mixed into :class:`Queue`)."""
+class Observability:
+    """Job logs and task metrics of one queue (the native reader is made on first use)."""
 
-    _inner: NativeQueue
-    _observability_instance: NativeObservability | None = None
-
-    if TYPE_CHECKING:
-
-        def _in_executor(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]: ...
+    def __init__(self, native: NativeQueue) -> None:
+        self._native = native
+        self._reader: NativeObservability | None = None
+        self._lock = threading.Lock()
 
     @property
     def _observability(self) -> NativeObservability:
-        if self._observability_instance is None:
-            self._observability_instance = NativeObservability(self._inner)
-        return self._observability_instance
+        reader = self._reader
+        if reader is None:
+            with self._lock:
+                if self._reader is None:
+                    self._reader = NativeObservability(self._native)
+                reader = self._reader
+        return reader
+
+    def log(self, job_id: str, task_name: str, level: str, message: str, extra: str | None) -> None:
+        """Store one log line of a job (``level`` checked, ``extra`` JSON text or None)."""
+        self._observability.log(job_id, task_name, level, message, extra)
 
     def metrics(
         self, task_name: str | None = None, since: float = 3600
@@ -125,11 +128,5 @@ class ObservabilityMixin:
         """Delete log lines older than ``older_than`` seconds; returns how many."""
         return self._observability.purge_logs(_check_seconds("older_than", older_than))
 
-    async def ametrics(
-        self, task_name: str | None = None, since: float = 3600
-    ) -> dict[str, dict[str, Any]]:
-        """:meth:`metrics` without blocking the event loop."""
-        return await self._in_executor(self.metrics, task_name, since)
 
-
-__all__ = ["LOG_LEVELS", "ObservabilityMixin"]
+__all__ = ["LOG_LEVELS", "Observability", "check_level", "extra_json"]

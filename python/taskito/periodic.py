@@ -8,23 +8,29 @@ the whole missed window, not one per missed tick. See ``docs/periodic.md``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from taskito._native import cron_next, validate_cron
+from taskito._native import validate_cron
 from taskito.errors import QueueError
+from taskito.submission import JobOptions
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
+    from taskito.enqueue import Enqueuer
+    from taskito.registry import TaskRegistry
     from taskito.task import TaskWrapper
+
+MakeTask = Callable[..., Callable[[Callable[..., Any]], "TaskWrapper"]]
+"""``queue.task``: ``make_task(name=..., queue=...)`` returns the decorator."""
 
 # What NativeQueue.start_worker takes per periodic task.
 PeriodicTuple = tuple[str, str, str, "str | None", str, bytes, int, int, int, int, "int | None"]
 
 
 def periodic_decorator(
-    queue: Queue,
+    make_task: MakeTask,
+    enqueuer: Enqueuer,
+    registry: TaskRegistry,
     cron: str,
     name: str | None,
     args: Sequence[Any],
@@ -47,8 +53,8 @@ def periodic_decorator(
         if not callable(fn):
             raise QueueError(f"@queue.periodic decorates functions, not {type(fn).__name__}")
         task_name = name if name is not None else f"{fn.__module__}.{fn.__qualname__}"
-        payload = queue._payload(task_name, args, kwargs)  # before registering anything
-        wrapper = queue.task(name=task_name, queue=queue_name)(fn)
+        payload = enqueuer.payload(task_name, args, kwargs)  # before registering anything
+        wrapper = make_task(name=task_name, queue=queue_name)(fn)
         config = {
             "name": wrapper.name,
             "task_name": wrapper.name,
@@ -57,19 +63,18 @@ def periodic_decorator(
             "queue": queue_name,
             "timezone": tz_name,
         }
-        queue._periodic_configs = [c for c in queue._periodic_configs if c["name"] != wrapper.name]
-        queue._periodic_configs.append(config)
+        registry.add_periodic(config)
         return wrapper
 
     return decorate
 
 
-def worker_periodic_tasks(queue: Queue) -> list[PeriodicTuple]:
+def worker_periodic_tasks(registry: TaskRegistry, enqueuer: Enqueuer) -> list[PeriodicTuple]:
     """The queue's schedules as the engine takes them, with each task's job options."""
     tasks: list[PeriodicTuple] = []
-    ttl_ms = queue._ttl_ms(None)
-    for config in queue._periodic_configs:
-        options = queue._options(config["task_name"], None, None, config["queue"], None, None)
+    ttl_ms = enqueuer.ttl_ms(None)
+    for config in registry.periodic:
+        options = enqueuer.options(config["task_name"], JobOptions(queue=config["queue"]))
         tasks.append(
             (
                 config["name"],
@@ -88,11 +93,4 @@ def worker_periodic_tasks(queue: Queue) -> list[PeriodicTuple]:
     return tasks
 
 
-def periodic_tasks(queue: Queue) -> list[dict[str, Any]]:
-    """The schedules registered in the database by workers, with their last and next tick."""
-    now_ms = int(time.time() * 1000)
-    schedules: list[dict[str, Any]] = [dict(s) for s in queue._inner.periodic_list()]
-    for s in schedules:
-        after = max(now_ms, s["last_tick_at"] or 0)
-        s["next_tick_at"] = cron_next(s["cron_expr"], after, s["timezone"])
-    return schedules
+__all__ = ["PeriodicTuple", "periodic_decorator", "worker_periodic_tasks"]

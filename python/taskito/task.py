@@ -1,25 +1,26 @@
-"""``@queue.task``: task options, the :class:`TaskWrapper` and the function the worker calls."""
+"""``@queue.task``: task options, the :class:`TaskWrapper` it returns and the
+:class:`Signature` of a call to make later (the canvas, :mod:`taskito.canvas`, is built
+from signatures).
+
+Running a task is :mod:`taskito.runner`'s business; this module only describes tasks.
+"""
 
 from __future__ import annotations
 
 import functools
-import inspect
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from taskito import limits
-from taskito.canvas import Signature
-from taskito.context import current_job
-from taskito.errors import QueueError, TaskCancelledError, TaskTimeoutError
+from taskito.dependencies import dependency_ids
+from taskito.errors import QueueError
+from taskito.graph import GraphStep
 from taskito.middleware import TaskMiddleware
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
     from taskito.result import JobResult
-
-logger = logging.getLogger("taskito")
+    from taskito.submission import Submitter
 
 ExceptionTypes = tuple[type[BaseException], ...]
 
@@ -102,7 +103,7 @@ def validate_config(config: TaskConfig) -> None:
     _check_number(
         f"task '{config.name}': soft_timeout", config.soft_timeout, minimum=0, strict=True
     )
-    limits.check(config)
+    limits.check(config.name, config.rate_limit, config.circuit_breaker)
     for mw in config.middleware:
         if not isinstance(mw, TaskMiddleware):
             raise QueueError(
@@ -111,72 +112,25 @@ def validate_config(config: TaskConfig) -> None:
             )
 
 
-def _call_middleware(method: str, mw: TaskMiddleware, *args: Any) -> None:
-    try:
-        getattr(mw, method)(*args)
-    except Exception:
-        logger.exception("middleware %s.%s raised; ignored", type(mw).__name__, method)
+class TaskQueue(Protocol):
+    """What tasks and signatures need from the queue they belong to (a ``Queue`` is one)."""
 
+    @property
+    def submitter(self) -> Submitter:
+        """Carries out enqueues: the store's, or test mode's while a block is active."""
+        ...
 
-def _retried(queue: Queue, name: str, exc: BaseException) -> bool:
-    """Whether the worker will run the job again after ``exc`` (spending a retry)."""
-    if isinstance(exc, (TaskCancelledError, TaskTimeoutError, KeyboardInterrupt)):
-        return False
-    if not current_job._will_retry():
-        return False
-    filters = queue._task_retry_filters.get(name, {})
-    return is_retryable(exc, filters.get("retry_on", ()), filters.get("dont_retry_on", ()))
+    def enqueue(self, task_name: str, *args: Any, **kwargs: Any) -> JobResult:
+        """:meth:`taskito.Queue.enqueue`."""
+        ...
 
+    def enqueue_many(self, task_name: str, *args: Any, **kwargs: Any) -> list[JobResult]:
+        """:meth:`taskito.Queue.enqueue_many`."""
+        ...
 
-def make_runner(queue: Queue, config: TaskConfig, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The callable the worker runs for ``config.name``: soft timeout, middleware, hooks, task.
-
-    The worker sets ``current_job`` before calling it and clears it afterwards.
-    """
-    name = config.name
-
-    def run(*args: Any, **kwargs: Any) -> Any:
-        current_job._set_soft_timeout(config.soft_timeout)
-        middleware = [*queue._global_middleware, *queue._task_middleware.get(name, ())]
-        for mw in middleware:
-            _call_middleware("before", mw, current_job)
-        result: Any = None
-        error: BaseException | None = None
-        try:
-            for hook in queue._hooks["before_task"]:
-                hook(name, args, kwargs)
-            try:
-                result = fn(*args, **kwargs)
-                if inspect.isawaitable(result):
-                    import asyncio  # only coroutine tasks need it
-
-                    result = asyncio.run(_await(result))
-            except BaseException as exc:
-                error = exc
-                for hook in queue._hooks["on_failure"]:
-                    hook(name, args, kwargs, exc)
-                if _retried(queue, name, exc):
-                    # Before `after`, so that middleware sees the retry within the attempt.
-                    for mw in middleware:
-                        _call_middleware(
-                            "on_retry", mw, current_job, exc, current_job.retry_count + 1
-                        )
-                raise
-            for hook in queue._hooks["on_success"]:
-                hook(name, args, kwargs, result)
-            return result
-        finally:
-            for hook in queue._hooks["after_task"]:
-                hook(name, args, kwargs, result, error)
-            for mw in middleware:
-                _call_middleware("after", mw, current_job, result, error)
-
-    functools.update_wrapper(run, fn)
-    return run
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
+    def cancel_job(self, job_id: str) -> bool:
+        """:meth:`taskito.Queue.cancel_job`."""
+        ...
 
 
 class TaskWrapper:
@@ -185,7 +139,7 @@ class TaskWrapper:
     Calling the wrapper runs the function directly, in this process, with no queue.
     """
 
-    def __init__(self, fn: Callable[..., Any], queue: Queue, config: TaskConfig) -> None:
+    def __init__(self, fn: Callable[..., Any], queue: TaskQueue, config: TaskConfig) -> None:
         self._fn = fn
         self._queue = queue
         self._config = config
@@ -200,6 +154,11 @@ class TaskWrapper:
     def config(self) -> TaskConfig:
         """The options given to the decorator."""
         return self._config
+
+    @property
+    def queue(self) -> TaskQueue:
+        """The queue the task was registered on."""
+        return self._queue
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._fn(*args, **kwargs)
@@ -270,4 +229,63 @@ class TaskWrapper:
         return f"<TaskWrapper {self.name!r}>"
 
 
-__all__ = ["TaskConfig", "TaskWrapper", "is_retryable"]
+@dataclass(frozen=True)
+class Signature:
+    """A task call to make later: the task, its arguments and enqueue options.
+
+    ``immutable`` signatures (``task.si(...)``) ignore the previous step's result.
+    """
+
+    task: TaskWrapper
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    immutable: bool = False
+
+    def apply(self, queue: TaskQueue | None = None) -> JobResult:
+        """Enqueue the call (on ``queue``, by default the task's own) and return its result."""
+        return self._enqueue(queue)
+
+    def _enqueue(
+        self, queue: TaskQueue | None, after: Sequence[str] = (), receive: str | None = None
+    ) -> JobResult:
+        target = queue if queue is not None else self.task.queue
+        options = dict(self.options)
+        extra = options.pop("depends_on", None)
+        # The step before comes last: ``_receive="one"`` reads the last dependency.
+        depends_on = [*dependency_ids(extra), *after]
+        return target.enqueue(
+            self.task.name,
+            tuple(self.args),
+            dict(self.kwargs),
+            depends_on=depends_on or None,
+            _receive=receive if depends_on and not self.immutable else None,
+            **options,
+        )
+
+    def _step(self, after: Sequence[int] = (), receive: str | None = None) -> GraphStep:
+        """This call as a step of a graph, waiting for the steps ``after`` (indexes)."""
+        waits = bool(after) or bool(dependency_ids(self.options.get("depends_on")))
+        return GraphStep(
+            self.task.name,
+            tuple(self.args),
+            dict(self.kwargs),
+            dict(self.options),
+            tuple(after),
+            receive if waits and not self.immutable else None,
+        )
+
+    def __repr__(self) -> str:
+        mark = "si" if self.immutable else "s"
+        return f"<Signature {self.task.name}.{mark}{tuple(self.args)!r}>"
+
+
+__all__ = [
+    "Signature",
+    "TaskConfig",
+    "TaskQueue",
+    "TaskWrapper",
+    "exception_types",
+    "is_retryable",
+    "validate_config",
+]

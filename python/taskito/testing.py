@@ -7,39 +7,66 @@ Use it in your own tests::
     assert results[0].return_value == 3
 
 Inside the block every enqueue (``delay``, ``apply_async``, ``map``, ``enqueue``,
-``enqueue_many`` and the canvas built on them) runs the task at once, with the task's
-middleware and the queue's hooks, and records a :class:`TestResult`. The call returns a
-:class:`TestJobResult` whose ``result()`` gives the task's return value. Nothing is written to
-the queue's database. ``current_job`` works inside the task: its id is ``test-000001``,
-``test-000002``, ...; ``update_progress`` and ``log`` are recorded on the result;
-``check_cancelled`` never raises.
+``enqueue_many`` and the canvas built on them) runs the task at once and records a
+:class:`TestResult`; the call returns a :class:`TestJobResult` whose ``result()`` gives
+the task's return value. Nothing is written to the queue's database.
 
-With ``propagate_errors=True`` an exception raised by a task leaves the enqueue call
-instead of being recorded as a failure.
+A job runs as a worker would run it, through the same :class:`~taskito.runner.Runner`:
+the enqueue's options are checked, the arguments serialized (and signed, with a
+``signing_key``) then opened and decoded for the call, the middleware and hooks run
+around it, and the result is encoded (so a result the serializer cannot take fails the
+job, as in a worker). A failure is classified by the task's ``retry_on`` /
+``dont_retry_on``; a retryable one runs again at once (no backoff wait) while the job
+has retries left, by the engine's rule (:func:`taskito.outcomes.next_state`).
+``current_job`` works inside the task: its id is ``test-000001``, ``test-000002``...;
+``retry_count`` and ``attempt`` count the runs; ``update_progress`` and ``log`` are
+recorded on the result; ``check_cancelled`` never raises.
+
+With ``propagate_errors=True`` the exception of a job that failed for good leaves the
+enqueue call instead of being recorded as a failure.
 """
 
 from __future__ import annotations
 
 import itertools
-import traceback
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from taskito.context import current_job
-from taskito.dependencies import dependency_ids, prepended
-from taskito.errors import JobFailedError, QueueError, TaskCancelledError
+from taskito.dependencies import dependency_ids
+from taskito.enqueue import pair_up
+from taskito.errors import JobFailedError, QueueError
 from taskito.graph import GraphStep, step_dependencies
+from taskito.outcomes import next_state
+from taskito.runner import Attempt, Runner
+from taskito.submission import JobOptions, Submitter
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from taskito.queue import Queue
+    from taskito.codec import PayloadCodec
+    from taskito.enqueue import Enqueuer
+    from taskito.registry import TaskRegistry
+    from taskito.result import JobResult
+
+
+class HostQueue(Protocol):
+    """What test mode needs of a queue (a ``Queue`` is one)."""
+
+    submitter: Submitter
+
+    @property
+    def registry(self) -> TaskRegistry: ...
+    @property
+    def codec(self) -> PayloadCodec: ...
+    @property
+    def enqueuer(self) -> Enqueuer: ...
 
 
 @dataclass
 class TestResult:
-    """One task run in test mode."""
+    """One job run in test mode (all its attempts)."""
 
     __test__ = False  # not a pytest test class
 
@@ -53,6 +80,10 @@ class TestResult:
     progress: int | None = None
     logs: list[dict[str, Any]] = field(default_factory=list)
     cancelled: bool = False
+    retry_count: int = 0
+    """How many times the job ran again after a retryable failure."""
+    attempt_errors: list[str] = field(default_factory=list, repr=False)
+    """The error text of every failed attempt, in order."""
 
     @property
     def succeeded(self) -> bool:
@@ -95,9 +126,10 @@ class TestJobResult:
 
     __test__ = False
 
-    def __init__(self, run: TestResult, queue_name: str) -> None:
+    def __init__(self, run: TestResult, queue_name: str, max_retries: int = 0) -> None:
         self._run = run
         self._queue_name = queue_name
+        self._max_retries = max_retries
 
     @property
     def id(self) -> str:
@@ -121,9 +153,11 @@ class TestJobResult:
 
     @property
     def errors(self) -> list[dict[str, Any]]:
-        if self._run.traceback is None:
-            return []
-        return [{"job_id": self.id, "attempt": 1, "error": self._run.traceback}]
+        """Every failed attempt: dicts ``{job_id, attempt, error}`` (attempt from 0)."""
+        return [
+            {"job_id": self.id, "attempt": n, "error": text}
+            for n, text in enumerate(self._run.attempt_errors)
+        ]
 
     def refresh(self) -> TestJobResult:
         return self
@@ -145,8 +179,8 @@ class TestJobResult:
             "status": self.status,
             "priority": 0,
             "progress": self.progress,
-            "retry_count": 0,
-            "max_retries": 0,
+            "retry_count": self._run.retry_count,
+            "max_retries": self._max_retries,
             "created_at": None,
             "scheduled_at": None,
             "started_at": None,
@@ -161,19 +195,36 @@ class TestJobResult:
         return f"<TestJobResult id={self.id} status={self.status}>"
 
 
-class _TestRun:
-    """What ``current_job`` talks to while a test-mode task runs."""
+@dataclass
+class _TestJob:
+    """A job as the runner sees it (``RunnableJob``), never stored."""
+
+    id: str
+    task_name: str
+    payload: bytes
+    queue: str
+    max_retries: int
+    retry_count: int = 0
+    attempt: int = 1
+
+
+class _TestChannel:
+    """Where ``current_job`` writes while a test-mode task runs: onto its TestResult."""
 
     __slots__ = ("run",)
 
     def __init__(self, run: TestResult) -> None:
         self.run = run
 
-    def update_progress(self, progress: int) -> None:
+    def set_progress(self, job_id: str, progress: int, attempt: int | None) -> None:
         self.run.progress = progress
 
-    def log(self, message: str, level: str, extra: dict[str, Any] | None) -> None:
-        self.run.logs.append({"message": message, "level": level, "extra": extra})
+    def log(self, job_id: str, task_name: str, level: str, message: str, extra: str | None) -> None:
+        data = None if extra is None else json.loads(extra)
+        self.run.logs.append({"message": message, "level": level, "extra": data})
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return False
 
 
 class TestMode:
@@ -181,28 +232,28 @@ class TestMode:
 
     __test__ = False
 
-    def __init__(self, queue: Queue, propagate_errors: bool = False) -> None:
+    def __init__(self, queue: HostQueue, propagate_errors: bool = False) -> None:
         self._queue = queue
         self._propagate = propagate_errors
         self._results = TestResults()
         self._by_id: dict[str, TestResult] = {}
+        self._stored: dict[str, bytes | None] = {}  # each job's encoded result
         self._ids = itertools.count(1)
         self._active = False
+        self._previous: Submitter | None = None
+        self._runner = Runner(queue.registry, queue.codec, self._results_of)
 
     def __enter__(self) -> TestResults:
         if self._active:
             raise QueueError("this test_mode block is already active")
-        if "enqueue" in vars(self._queue):
+        if isinstance(self._queue.submitter, _TestSubmitter):
             raise QueueError("test_mode blocks on the same queue cannot be nested")
         self._active = True
         self._results = TestResults()
         self._by_id = {}
-        # Instance attributes shadow the methods until __exit__ removes them.
-        vars(self._queue).update(
-            enqueue=self._enqueue,
-            enqueue_many=self._enqueue_many,
-            _enqueue_graph=self._enqueue_graph,
-        )
+        self._stored = {}
+        self._previous = self._queue.submitter
+        self._queue.submitter = _TestSubmitter(self)
         return self._results
 
     def __exit__(
@@ -211,71 +262,24 @@ class TestMode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for name in ("enqueue", "enqueue_many", "_enqueue_graph"):
-            vars(self._queue).pop(name, None)
+        if self._previous is not None:
+            self._queue.submitter = self._previous
+            self._previous = None
         self._active = False
 
-    # -- the replacements ---------------------------------------------------------------
-
-    def _enqueue(
-        self,
-        task_name: str,
-        args: Sequence[Any] = (),
-        kwargs: dict[str, Any] | None = None,
-        *_: Any,
-        queue: str | None = None,
-        depends_on: str | Sequence[str] | None = None,
-        _receive: str | None = None,
-        **__: Any,
-    ) -> TestJobResult:
-        args = tuple(args)
-        deps = dependency_ids(depends_on)
-        blocked = self._failed_dependency(deps)
-        if blocked is None and _receive is not None:
-            args = self._received(deps, _receive) + args
-        return self._run(task_name, args, dict(kwargs or {}), queue, blocked)
-
-    def _enqueue_many(
-        self,
-        task_name: str,
-        args_list: Sequence[Sequence[Any]],
-        kwargs_list: Sequence[dict[str, Any] | None] | None = None,
-        *_: Any,
-        queue: str | None = None,
-        **__: Any,
-    ) -> list[TestJobResult]:
-        args_items = list(args_list)
-        kwargs_items = [None] * len(args_items) if kwargs_list is None else list(kwargs_list)
-        if len(kwargs_items) != len(args_items):
-            raise QueueError(
-                f"enqueue_many got {len(args_items)} args but {len(kwargs_items)} kwargs; "
-                "they must pair up"
-            )
-        return [
-            self._run(task_name, tuple(a), dict(k or {}), queue, None)
-            for a, k in zip(args_items, kwargs_items)
-        ]
-
-    def _enqueue_graph(self, steps: Sequence[GraphStep]) -> list[TestJobResult]:
-        """A canvas runs inline, step by step, as its steps are given."""
-        done: list[TestJobResult] = []
-        for index, step in enumerate(steps):
-            deps = step_dependencies(step, index, [r.id for r in done])
-            options = {k: v for k, v in step.options.items() if k != "depends_on"}
-            receive = step.receive if deps else None
-            done.append(
-                self._enqueue(
-                    step.task_name,
-                    step.args,
-                    step.kwargs,
-                    depends_on=deps,
-                    _receive=receive,
-                    **options,
-                )
-            )
-        return done
-
     # -- running ------------------------------------------------------------------------
+
+    def _results_of(self, job_ids: Sequence[str]) -> list[Any]:
+        """What a canvas step receives: its dependencies' encoded results, decoded afresh
+        (as a worker reads them from the database)."""
+        values = []
+        for job_id in job_ids:
+            run = self._by_id[job_id]
+            if not run.succeeded:
+                raise ValueError(f"dependency {job_id} did not complete")
+            data = self._stored.get(job_id)
+            values.append(self._queue.codec.decode_result(job_id, run.task_name, data))
+        return values
 
     def _failed_dependency(self, deps: list[str]) -> str | None:
         for dep in deps:
@@ -286,45 +290,107 @@ class TestMode:
                 return dep
         return None
 
-    def _received(self, deps: list[str], mode: str) -> tuple[Any, ...]:
-        return prepended(mode, [self._by_id[d].return_value for d in deps])
-
-    def _run(
+    def run(
         self,
         task_name: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        queue_name: str | None,
-        blocked_by: str | None,
+        args: Sequence[Any],
+        kwargs: dict[str, Any] | None,
+        options: JobOptions,
+        depends_on: str | Sequence[str] | None = None,
+        receive: str | None = None,
     ) -> TestJobResult:
-        fn = self._queue._task_registry.get(task_name)
-        if fn is None:
+        """One enqueue in test mode: checked and serialized like a stored job, then run
+        (again while a retryable failure leaves retries), unless a dependency failed."""
+        queue = self._queue
+        if task_name not in queue.registry:
             raise QueueError(f"unknown task '{task_name}': no task with this name is registered")
-        config = self._queue._config(task_name)
-        resolved_queue = queue_name or (config.queue if config else None) or "default"
-        run = TestResult(f"test-{next(self._ids):06d}", task_name, args, kwargs)
+        deps = dependency_ids(depends_on)
+        blocked = self._failed_dependency(deps)
+        prepared = queue.enqueuer.prepare(
+            task_name, args, kwargs, options, deps, receive if blocked is None else None
+        )
+        run = TestResult(f"test-{next(self._ids):06d}", task_name, tuple(args), dict(kwargs or {}))
         self._results.append(run)
         self._by_id[run.job_id] = run
-        if blocked_by is not None:
+        job = _TestJob(
+            run.job_id, task_name, prepared["payload"], prepared["queue"], prepared["max_retries"]
+        )
+        handle = TestJobResult(run, job.queue, job.max_retries)
+        if blocked is not None:
             run.cancelled = True
-            run.traceback = f"cancelled: dependency {blocked_by} did not complete"
-            return TestJobResult(run, resolved_queue)
-        current_job._set_context(run.job_id, task_name, 0, resolved_queue, None, 1)
-        current_job._state().test_run = _TestRun(run)
-        try:
-            run.return_value = fn(*args, **kwargs)
-        except TaskCancelledError as exc:
+            run.traceback = f"cancelled: dependency {blocked} did not complete"
+            return handle
+        while True:
+            attempt = self._runner.run(job, _TestChannel(run))
+            state = next_state(attempt.code, job.retry_count, job.max_retries)
+            if state != "complete":
+                run.attempt_errors.append(str(attempt.value))
+            if state != "retry":
+                break
+            job.retry_count += 1
+            job.attempt += 1
+        run.retry_count = job.retry_count
+        self._finish(run, job, attempt, state)
+        return handle
+
+    def _finish(self, run: TestResult, job: _TestJob, attempt: Attempt, state: str) -> None:
+        if state == "complete":
+            value = attempt.value
+            data = value if isinstance(value, bytes) else None
+            self._stored[job.id] = data
+            run.return_value = self._queue.codec.decode_result(job.id, job.task_name, data)
+            return
+        run.error = attempt.error
+        run.traceback = str(attempt.value)
+        if state == "cancelled":
             run.cancelled = True
-            run.error = exc
-            run.traceback = traceback.format_exc()
-        except Exception as exc:
-            run.error = exc
-            run.traceback = traceback.format_exc()
-            if self._propagate:
-                raise
-        finally:
-            current_job._clear_context()
-        return TestJobResult(run, resolved_queue)
+        elif self._propagate and isinstance(attempt.error, Exception):
+            raise attempt.error
 
 
-__all__ = ["TestJobResult", "TestMode", "TestResult", "TestResults"]
+class _TestSubmitter:
+    """The queue's submitter while a test-mode block is active: every enqueue runs."""
+
+    def __init__(self, mode: TestMode) -> None:
+        self._mode = mode
+
+    def enqueue(
+        self,
+        task_name: str,
+        args: Sequence[Any],
+        kwargs: dict[str, Any] | None,
+        options: JobOptions,
+        depends_on: str | Sequence[str] | None = None,
+        receive: str | None = None,
+    ) -> JobResult:
+        # Test mode hands back TestJobResult where a JobResult is expected (duck-typed).
+        return cast(
+            "JobResult", self._mode.run(task_name, args, kwargs, options, depends_on, receive)
+        )
+
+    def enqueue_many(
+        self,
+        task_name: str,
+        args_list: Sequence[Sequence[Any]],
+        kwargs_list: Sequence[dict[str, Any] | None] | None,
+        options: JobOptions,
+    ) -> list[JobResult]:
+        args_items, kwargs_items = pair_up(args_list, kwargs_list)
+        return [self.enqueue(task_name, a, k, options) for a, k in zip(args_items, kwargs_items)]
+
+    def enqueue_graph(self, steps: Sequence[GraphStep]) -> list[JobResult]:
+        """A canvas runs inline, step by step, as its steps are given."""
+        done: list[JobResult] = []
+        for index, step in enumerate(steps):
+            deps = step_dependencies(step, index, [r.id for r in done])
+            options = {k: v for k, v in step.options.items() if k != "depends_on"}
+            receive = step.receive if deps else None
+            done.append(
+                self.enqueue(
+                    step.task_name, step.args, step.kwargs, JobOptions(**options), deps, receive
+                )
+            )
+        return done
+
+
+__all__ = ["HostQueue", "TestJobResult", "TestMode", "TestResult", "TestResults"]

@@ -47,7 +47,10 @@ def test_a_broken_app_module_shows_its_traceback(app: App) -> None:
 @pytest.mark.parametrize(
     "options, message",
     [
-        ('backend="mysql"', "backend must be 'sqlite' or 'postgres', got 'mysql'"),
+        (
+            'backend="mysql"',
+            "backend must be one of 'sqlite', 'postgres', 'postgresql' (any case), got 'mysql'",
+        ),
         ("workers=-1", "workers must be an int >= 0"),
     ],
 )

@@ -184,7 +184,9 @@ def test_worker_log_level_debug_shows_each_job_and_json_format(
     )
     assert any(f"job {ok.id} (app.add) started, attempt 1" in e for e in worker.errors)
     failed = [e for e in worker.errors if f"job {bad.id}" in e and "WARNING" in e]
-    assert failed and "ValueError: boom 7 (dead-lettered)" in failed[0], worker.errors
+    assert (
+        failed and "ValueError: boom 7 (retryable; attempt 1, 0 of 0 retries used)" in failed[0]
+    ), worker.errors
     worker.signal(signal.SIGTERM)
     assert worker.finish() == 0
 

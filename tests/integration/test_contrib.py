@@ -118,7 +118,7 @@ def test_opentelemetry_spans_per_attempt_with_retry_events(
     exporter = InMemorySpanExporter()
     provider = sdk.TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    queue._global_middleware.append(OpenTelemetryMiddleware(tracer_provider=provider))
+    queue.registry.add_middleware(OpenTelemetryMiddleware(tracer_provider=provider))
 
     @queue.task(name="otel.flaky", max_retries=1, retry_backoff=0.01)
     def flaky() -> str:

@@ -117,5 +117,5 @@ def test_a_step_with_its_own_dependencies_receives_the_previous_step(queue: Queu
     assert deps[0] == other.id and len(deps) == 2
     record = queue._inner.get_job(last.id)
     assert record is not None
-    spec = queue._serializer.loads(record.payload)[2]
+    spec = queue.codec.serializer.loads(record.payload)[2]
     assert spec == {"receive": "one", "from": [deps[1]]}

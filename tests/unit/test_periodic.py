@@ -36,7 +36,7 @@ def test_periodic_registers_a_task_and_a_schedule(q: Queue) -> None:
         "queue": "maint",
         "timezone": "UTC",
     }
-    assert q._serializer.loads(config["payload"]) == ((1,), {"deep": True})
+    assert q.codec.serializer.loads(config["payload"]) == ((1,), {"deep": True})
 
 
 def test_default_name_and_re_registration_replace_the_schedule(q: Queue) -> None:

@@ -51,7 +51,7 @@ def test_success_returns_serialized_result_and_sets_context(queue: Queue) -> Non
     job = record(queue, greet.name, "ann")
     code, value = make_run_job(queue)(job)
     assert code == OUTCOME_SUCCESS
-    assert isinstance(value, bytes) and queue._serializer.loads(value) == "hi ann"
+    assert isinstance(value, bytes) and queue.codec.serializer.loads(value) == "hi ann"
     assert seen == [(job.id, greet.name, 0, "emails")]
     assert not current_job.active  # cleared afterwards
 
@@ -178,7 +178,7 @@ def test_coroutine_tasks_are_awaited(queue: Queue) -> None:
 
     code, value = make_run_job(queue)(record(queue, coro.name, 1))
     assert code == OUTCOME_SUCCESS and value is not None
-    assert queue._serializer.loads(value) == 2  # type: ignore[arg-type]
+    assert isinstance(value, bytes) and queue.codec.serializer.loads(value) == 2
 
 
 class Recorder(TaskMiddleware):
@@ -230,7 +230,7 @@ def test_failure_hooks_on_retry_and_swallowed_middleware_errors(
     queue: Queue, caplog: pytest.LogCaptureFixture
 ) -> None:
     log: list[str] = []
-    queue._global_middleware.append(Recorder(log, "mw", explode=True))
+    queue.registry.add_middleware(Recorder(log, "mw", explode=True))
     queue.on_failure(lambda name, args, kwargs, exc: log.append(f"on_failure:{exc}"))
 
     @queue.task(name="t.fail")
@@ -285,12 +285,12 @@ def test_soft_timeout_is_visible_to_the_task(queue: Queue) -> None:
 
 
 def test_resolve_queues(queue: Queue) -> None:
-    assert resolve_queues(queue, None) == ["default"]
+    assert resolve_queues(queue.registry, None) == ["default"]
     queue.task(queue="emails")(lambda: None)
     queue.task(name="x", queue="default")(lambda: None)
     queue.task(name="y", queue="emails")(lambda: None)
-    assert resolve_queues(queue, None) == ["default", "emails"]
-    assert resolve_queues(queue, ["b", "a", "b"]) == ["b", "a"]
+    assert resolve_queues(queue.registry, None) == ["default", "emails"]
+    assert resolve_queues(queue.registry, ["b", "a", "b"]) == ["b", "a"]
 
 
 # -- signed payloads ----------------------------------------------------------------------
@@ -323,7 +323,7 @@ def test_signed_payload_runs_and_its_result_is_signed(tmp_path: Path) -> None:
     code, value = make_run_job(queue)(job)
     assert code == OUTCOME_SUCCESS and isinstance(value, bytes)
     assert value.startswith(MAGIC)
-    assert queue._serializer.loads(Signer(b"k1").open_result(job.id, value)) == 5
+    assert queue.codec.serializer.loads(Signer(b"k1").open_result(job.id, value)) == 5
 
 
 @pytest.mark.parametrize("kind", ["tampered", "unsigned", "other key"])
@@ -477,7 +477,7 @@ def test_a_pickle_written_to_the_database_runs_only_without_protection(
         pass
 
     job = FakeRecord(record(queue, "t.f"), payload=pickle.dumps(MarkerPickle(marker)))
-    code, _ = make_run_job(queue)(job)  # type: ignore[arg-type]
+    code, _ = make_run_job(queue)(job)
     assert code == OUTCOME_FAIL
     # Without protection the canary fires: this test would see a real attack.
     assert marker.exists() == (setup == "no key (negative control)")

@@ -41,7 +41,7 @@ def test_bare_decorator_and_nested_names(queue: Queue) -> None:
         pass
 
     assert named.name == "custom.name"
-    assert [c.name for c in queue._task_configs] == [inner.name, "custom.name"]
+    assert [c.name for c in queue.registry.configs()] == [inner.name, "custom.name"]
 
 
 def test_queue_defaults_apply_to_options_left_as_none(tmp_path: Path) -> None:
@@ -216,4 +216,3 @@ def test_queue_constructor_validates(tmp_path: Path) -> None:
     queue = Queue(db_path=str(nested))
     assert nested.parent.is_dir()
     assert queue._periodic_configs == []
-    assert queue._executor is queue._executor  # created once, lazily

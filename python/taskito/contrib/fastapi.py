@@ -33,7 +33,7 @@ from taskito.errors import JobFailedError, JobNotFoundError, ResultTimeoutError,
 from taskito.result import TERMINAL
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
+    from taskito.app import Queue
     from taskito.result import JobResult
 
 PROGRESS_INTERVAL = 0.5
@@ -144,8 +144,8 @@ class TaskitoRouter(APIRouter):
                     pass
             job.refresh()
             result = None
-            if job.status == "complete":
-                result = json_safe(job.result(timeout=0))
+            if job.status == "complete":  # terminal: result() returns at once
+                result = json_safe(job.result(timeout=1))
             return {"id": job.id, "status": job.status, "result": result, "error": job.error}
 
         @self.get("/jobs/{job_id}/progress")

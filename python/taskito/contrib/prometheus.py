@@ -44,7 +44,7 @@ from taskito.context import JobContext
 from taskito.middleware import TaskMiddleware
 
 if TYPE_CHECKING:
-    from taskito.queue import Queue
+    from taskito.app import Queue
 
 REGISTRY = CollectorRegistry()
 """taskito's own registry (so that importing this module adds nothing to the default one)."""
