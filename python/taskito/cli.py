@@ -193,6 +193,9 @@ def _parser() -> argparse.ArgumentParser:
         help="require 'Authorization: Bearer TOKEN' on every API call "
         "(default: $TASKITO_DASHBOARD_TOKEN)",
     )
+    from taskito.dashboard.command import add_arguments  # the options only it reads
+
+    add_arguments(dashboard)
     dashboard.set_defaults(handler=_cmd_dashboard)
     return parser
 

@@ -102,3 +102,10 @@ def test_info_prints_the_six_counts_and_a_total(any_app: App) -> None:
         "total": "3",
     }
     assert done.stdout.startswith("taskito queue statistics\n")
+
+
+def test_dashboard_declares_the_options_its_handler_reads(app: App) -> None:
+    done = run_taskito("dashboard", "--app", "app:queue", "--allow-origin", "nope", cwd=app.dir)
+    assert done.returncode == 2
+    assert done.stderr.startswith("taskito: --allow-origin 'nope' is not an origin")
+    assert done.stderr.count("\n") == 1
