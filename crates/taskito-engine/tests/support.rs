@@ -37,6 +37,12 @@ pub struct Counting<S> {
     /// Delay added to the first `job_finish_many`, like a slow disk.
     pub first_finish_delay: Duration,
     finishes: AtomicUsize,
+    /// Sizes of the `job_insert_many` calls.
+    pub insert_sizes: Mutex<Vec<usize>>,
+    /// Delay added to every `job_insert_many`, like a slow commit.
+    pub insert_delay: Duration,
+    /// A batch holding a job of this task fails as a whole.
+    pub refuse_task: Option<String>,
 }
 
 impl<S> Counting<S> {
@@ -47,12 +53,22 @@ impl<S> Counting<S> {
             finish_sizes: Mutex::new(Vec::new()),
             first_finish_delay,
             finishes: AtomicUsize::new(0),
+            insert_sizes: Mutex::new(Vec::new()),
+            insert_delay: Duration::ZERO,
+            refuse_task: None,
         }
     }
 }
 
 impl<S: Store> Store for Counting<S> {
     fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>> {
+        self.insert_sizes.lock().unwrap().push(jobs.len());
+        std::thread::sleep(self.insert_delay);
+        if let Some(task) = &self.refuse_task {
+            if jobs.iter().any(|j| &j.task_name == task) {
+                return Err(taskito_core::Error::InvalidInput(format!("refused {task}")));
+            }
+        }
         self.inner.job_insert_many(jobs)
     }
     fn job_get(&self, id: &str) -> Result<Option<Job>> {

@@ -135,7 +135,7 @@ impl NativeQueue {
             .into_iter()
             .map(|p| options.build(task_name, p, keys.next().flatten(), now))
             .collect();
-        let ids = detach(py, || self.store.job_insert_many(&jobs)).py()?;
+        let ids = detach(py, || self.inserts.insert(jobs)).py()?;
         self.wake.notify();
         Ok(ids)
     }

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use taskito_core::{new_job_id, Clock, Store};
-use taskito_engine::{Bell, Phase, Shutdown, Signals, Wake, Worker, WorkerConfig};
+use taskito_engine::{Bell, InsertGroup, Phase, Shutdown, Signals, Wake, Worker, WorkerConfig};
 
 use crate::backend;
 use crate::errors::{raise, IntoPyResult};
@@ -18,6 +18,8 @@ use crate::worker::NativeWorker;
 pub struct NativeQueue {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Enqueues of this process's threads, sharing commits when they coincide.
+    pub(crate) inserts: InsertGroup,
     db_path: String,
     pub(crate) wake: Arc<Wake>,
     /// Rung by this process's worker after each commit; result waiters listen.
@@ -79,6 +81,7 @@ impl NativeQueue {
         })
         .py()?;
         Ok(Self {
+            inserts: InsertGroup::new(Arc::clone(&backend.store)),
             store: backend.store,
             clock: backend.clock,
             db_path: backend.location,

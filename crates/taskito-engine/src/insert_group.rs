@@ -1,0 +1,123 @@
+//! Group commit for producers: concurrent enqueues share one transaction.
+//!
+//! One `delay()` is one durable transaction, and most of its time is the commit.
+//! When several threads of a process enqueue at the same moment, the first becomes
+//! the leader: it takes every request waiting at that moment and inserts them with
+//! one `Store::job_insert_many`; the others wait for it, and whoever arrives meanwhile
+//! waits for the next leader. Every caller still returns only after its own jobs are
+//! committed, with the ids that stand for them. A lone caller pays two uncontended
+//! lock operations over a direct insert.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use taskito_core::{Error, NewJob, Result, Store};
+
+/// Inserts jobs for the producers of one process, sharing commits between them.
+pub struct InsertGroup {
+    store: Arc<dyn Store>,
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// True while a leader is inserting.
+    leading: bool,
+    waiting: Vec<Request>,
+    finished: HashMap<u64, Result<Vec<String>>>,
+    next_ticket: u64,
+}
+
+struct Request {
+    ticket: u64,
+    jobs: Vec<NewJob>,
+}
+
+impl InsertGroup {
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            state: Mutex::new(State::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Inserts `jobs` (as [`Store::job_insert_many`] does, all or none) in a
+    /// transaction possibly shared with other callers' jobs; returns once they
+    /// are committed.
+    ///
+    /// # Errors
+    /// The store's error for these jobs. A shared transaction that fails is
+    /// retried caller by caller, so one caller's bad jobs fail only that caller.
+    pub fn insert(&self, jobs: Vec<NewJob>) -> Result<Vec<String>> {
+        let mut state = self.lock();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.waiting.push(Request { ticket, jobs });
+        loop {
+            if let Some(result) = state.finished.remove(&ticket) {
+                return result;
+            }
+            if state.leading {
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            state.leading = true;
+            let batch = std::mem::take(&mut state.waiting);
+            drop(state);
+            let tickets: Vec<u64> = batch.iter().map(|r| r.ticket).collect();
+            // A panicking store must not leave the followers waiting for ever.
+            let results = catch_unwind(AssertUnwindSafe(|| self.insert_batch(batch)))
+                .unwrap_or_else(|_| {
+                    let failed = || Err(Error::Storage("the insert panicked".into()));
+                    tickets.into_iter().map(|t| (t, failed())).collect()
+                });
+            state = self.lock();
+            state.finished.extend(results);
+            state.leading = false;
+            self.done.notify_all();
+        }
+    }
+
+    /// One transaction for the whole batch; if it fails, one per request.
+    fn insert_batch(&self, batch: Vec<Request>) -> Vec<(u64, Result<Vec<String>>)> {
+        if let [only] = batch.as_slice() {
+            return vec![(only.ticket, self.store.job_insert_many(&only.jobs))];
+        }
+        let mut spans = Vec::with_capacity(batch.len());
+        let mut all = Vec::with_capacity(batch.iter().map(|r| r.jobs.len()).sum());
+        for request in batch {
+            spans.push((request.ticket, request.jobs.len()));
+            all.extend(request.jobs);
+        }
+        match self.store.job_insert_many(&all) {
+            Ok(ids) => {
+                let mut ids = ids.into_iter();
+                spans
+                    .into_iter()
+                    .map(|(ticket, n)| (ticket, Ok(ids.by_ref().take(n).collect())))
+                    .collect()
+            }
+            Err(_) => {
+                let mut jobs = all.into_iter();
+                spans
+                    .into_iter()
+                    .map(|(ticket, n)| {
+                        let own: Vec<NewJob> = jobs.by_ref().take(n).collect();
+                        (ticket, self.store.job_insert_many(&own))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
