@@ -8,7 +8,7 @@ The runner, the worker, test mode, enqueueing and the dashboard read tasks here
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, overload
@@ -128,10 +128,12 @@ class TaskRegistry:
         """The queue-wide middleware, in order."""
         return tuple(self._middleware)
 
-    def middleware_for(self, name: str) -> list[TaskMiddleware]:
+    def middleware_for(self, name: str) -> Sequence[TaskMiddleware]:
         """The middleware around task ``name``: the queue-wide ones, then the task's."""
         entry = self._entries.get(name)
         own = entry.config.middleware if entry is not None else ()
+        if not own:
+            return self._middleware  # the common case: no copy per job
         return [*self._middleware, *own]
 
     def add_hook(self, hook: str, fn: Callable[..., Any]) -> None:
@@ -141,6 +143,11 @@ class TaskRegistry:
     def hooks(self, hook: str) -> list[Callable[..., Any]]:
         """The functions registered for ``hook``, in registration order."""
         return self._hooks[hook]
+
+    @property
+    def hook_table(self) -> Mapping[str, list[Callable[..., Any]]]:
+        """Every hook's functions, by hook name (read once per job by the runner)."""
+        return self._hooks
 
     # -- periodic schedules --------------------------------------------------------------
 

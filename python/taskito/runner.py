@@ -17,8 +17,7 @@ import logging
 import os
 import time
 import traceback
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol
 
 from taskito.context import current_job
 from taskito.dependencies import received_args
@@ -66,9 +65,8 @@ class RunnableJob(Protocol):
     def attempt(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """How one run of a job ended.
+class Attempt(NamedTuple):
+    """How one run of a job ended (a tuple: cheap to make once per job).
 
     ``code`` is an ``OUTCOME_*``; ``value`` the stored result (bytes, or None) on
     success, else the error text stored with the job. ``error`` is the exception behind
@@ -83,6 +81,10 @@ class Attempt:
     def outcome(self) -> Outcome:
         """What the engine's ``run_job`` callback returns."""
         return (self.code, self.value)
+
+
+_Ended = tuple[int, "bytes | str | None", "BaseException | None"]
+"""An :class:`Attempt`'s fields, as a plain tuple."""
 
 
 def format_error(exc: BaseException) -> str:
@@ -149,6 +151,14 @@ class Runner:
 
     def run(self, job: RunnableJob, channel: JobChannel | None = None) -> Attempt:
         """Run one attempt of ``job`` and say how it ended."""
+        return Attempt._make(self._execute(job, channel))
+
+    def outcome(self, job: RunnableJob) -> Outcome:
+        """Run one attempt of ``job``; what the engine's callback returns."""
+        code, value, _ = self._execute(job, None)
+        return (code, value)
+
+    def _execute(self, job: RunnableJob, channel: JobChannel | None) -> _Ended:
         name = job.task_name
         entry = self._registry.entry(name)
         if entry is None:
@@ -167,9 +177,8 @@ class Runner:
             job.attempt,
             job.max_retries,
         )
-        debug = logger.isEnabledFor(logging.DEBUG)
-        started = time.perf_counter()
-        if debug:
+        started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
+        if started is not None:
             logger.debug(
                 "job %s (%s) started, attempt %d",
                 job.id,
@@ -182,7 +191,7 @@ class Runner:
                 result = self._call(entry, job, args, kwargs)
             except BaseException as exc:
                 return self._failure(entry, job, exc)
-            return self._success(job, result, started if debug else None)
+            return self._success(job, result, started)
         finally:
             current_job._clear_context()
 
@@ -219,15 +228,15 @@ class Runner:
     ) -> Any:
         """Middleware, hooks and the task; returns its result or raises what it raised."""
         name = entry.config.name
-        registry = self._registry
+        hooks = self._registry.hook_table
         current_job._set_soft_timeout(entry.config.soft_timeout)
-        middleware = registry.middleware_for(name)
+        middleware = self._registry.middleware_for(name)
         for mw in middleware:
             _call_middleware("before", mw, current_job)
         result: Any = None
         error: BaseException | None = None
         try:
-            for hook in registry.hooks("before_task"):
+            for hook in hooks["before_task"]:
                 hook(name, args, kwargs)
             try:
                 result = entry.fn(*args, **kwargs)
@@ -237,18 +246,18 @@ class Runner:
                     result = asyncio.run(_await(result))
             except BaseException as exc:
                 error = exc
-                for hook in registry.hooks("on_failure"):
+                for hook in hooks["on_failure"]:
                     hook(name, args, kwargs, exc)
                 if self._retried(entry, job, exc):
                     # Before `after`, so that middleware sees the retry within the attempt.
                     for mw in middleware:
                         _call_middleware("on_retry", mw, current_job, exc, job.retry_count + 1)
                 raise
-            for hook in registry.hooks("on_success"):
+            for hook in hooks["on_success"]:
                 hook(name, args, kwargs, result)
             return result
         finally:
-            for hook in registry.hooks("after_task"):
+            for hook in hooks["after_task"]:
                 hook(name, args, kwargs, result, error)
             for mw in middleware:
                 _call_middleware("after", mw, current_job, result, error)
@@ -292,7 +301,7 @@ class Runner:
         )
         return Attempt(code, format_error(exc), exc)
 
-    def _success(self, job: RunnableJob, result: Any, started: float | None) -> Attempt:
+    def _success(self, job: RunnableJob, result: Any, started: float | None) -> _Ended:
         try:
             data = self._codec.encode_result(job.id, result)
         except Exception as exc:
@@ -311,7 +320,7 @@ class Runner:
                 (time.perf_counter() - started) * 1000,
                 extra={"job_id": job.id, "task_name": job.task_name},
             )
-        return Attempt(OUTCOME_SUCCESS, data)
+        return (OUTCOME_SUCCESS, data, None)  # a plain tuple: the hot path
 
 
 __all__ = ["Attempt", "RunnableJob", "Runner", "classify", "format_error"]

@@ -130,7 +130,7 @@ class JobRunner:
 
     def _run(self, job: RunnableJob) -> Outcome:
         try:
-            return self._runner.run(job).outcome
+            return self._runner.outcome(job)
         except TaskTimeoutError:
             return _INTERRUPTED
         except BaseException:
