@@ -122,6 +122,7 @@ class Queue:
     _serializer = property(lambda self: self.codec.serializer, doc="codec.serializer")
     _signer = property(lambda self: self.codec.signer, doc="codec.signer")
     _drain_timeout = property(lambda self: self.settings.drain_timeout, doc="settings")
+    _test_mode_active = property(lambda self: self.submitter is not self.enqueuer)
 
     # -- tasks ----------------------------------------------------------------------------
 

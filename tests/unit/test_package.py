@@ -74,4 +74,8 @@ def test_private_names_older_code_reads(tmp_path: Path) -> None:
     assert q._periodic_configs is q.registry.periodic
     assert q._serializer is q.codec.serializer and isinstance(q._signer, Signer)
     assert q._drain_timeout == 12
+    assert not q._test_mode_active
+    with q.test_mode():
+        assert q._test_mode_active
+    assert not q._test_mode_active
     q._inner.request_shutdown()  # the 0.2.1 way to stop a worker still works
