@@ -11,14 +11,20 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use taskito_core::{Error, NewJob, Result, Store};
+
+/// The longest a leader waits for the callers of the last shared round.
+const MAX_GATHER: Duration = Duration::from_millis(1);
 
 /// Inserts jobs for the producers of one process, sharing commits between them.
 pub struct InsertGroup {
     store: Arc<dyn Store>,
     state: Mutex<State>,
     done: Condvar,
+    /// Rung when a request joins `waiting` (a leader may be gathering).
+    arrived: Condvar,
 }
 
 #[derive(Default)]
@@ -28,6 +34,11 @@ struct State {
     waiting: Vec<Request>,
     finished: HashMap<u64, Result<Vec<String>>>,
     next_ticket: u64,
+    /// Requests in the last transaction, and how long it took: when callers
+    /// shared the last one, the next leader waits (a fraction of a commit) for as
+    /// many to gather, since they are on their way back from the last round.
+    last_batch: usize,
+    last_commit: Duration,
 }
 
 struct Request {
@@ -42,6 +53,7 @@ impl InsertGroup {
             store,
             state: Mutex::new(State::default()),
             done: Condvar::new(),
+            arrived: Condvar::new(),
         }
     }
 
@@ -57,6 +69,7 @@ impl InsertGroup {
         let ticket = state.next_ticket;
         state.next_ticket += 1;
         state.waiting.push(Request { ticket, jobs });
+        self.arrived.notify_one();
         loop {
             if let Some(result) = state.finished.remove(&ticket) {
                 return result;
@@ -69,8 +82,11 @@ impl InsertGroup {
                 continue;
             }
             state.leading = true;
+            state = self.gather(state);
             let batch = std::mem::take(&mut state.waiting);
+            let gathered = batch.len();
             drop(state);
+            let started = Instant::now();
             let tickets: Vec<u64> = batch.iter().map(|r| r.ticket).collect();
             // A panicking store must not leave the followers waiting for ever.
             let results = catch_unwind(AssertUnwindSafe(|| self.insert_batch(batch)))
@@ -80,9 +96,31 @@ impl InsertGroup {
                 });
             state = self.lock();
             state.finished.extend(results);
+            state.last_batch = gathered;
+            state.last_commit = started.elapsed();
             state.leading = false;
             self.done.notify_all();
         }
+    }
+
+    /// Lets the callers of a shared round come back before a new one starts: a
+    /// lone producer (last batch of one) never waits.
+    fn gather<'a>(&self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        if state.last_batch < 2 {
+            return state;
+        }
+        let deadline = Instant::now() + state.last_commit.min(MAX_GATHER);
+        while state.waiting.len() < state.last_batch {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            state = self
+                .arrived
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        state
     }
 
     /// One transaction for the whole batch; if it fails, one per request.
