@@ -20,6 +20,7 @@ __all__ = [
     "__version__",
     "cron_next",
     "new_job_ids",
+    "next_state",
     "validate_cron",
 ]
 
@@ -303,6 +304,11 @@ class NativeObservability:
         """``{task_name: {count, success_count, ..., max_ms}}`` over the window."""
     def purge_logs(self, older_than_s: float) -> int:
         """Deletes log lines older than ``older_than_s`` seconds; returns how many."""
+
+def next_state(
+    code: int, retry_count: int, max_retries: int, backoff_ms: int = 1000
+) -> tuple[str, int]:
+    """The engine's rule for an attempt that ended with ``code``: ``(state, delay_ms)``."""
 
 def new_job_ids(n: int) -> list[str]:
     """``n`` new time-ordered job ids."""

@@ -5,14 +5,16 @@ result bytes for ``OUTCOME_SUCCESS``, the error text otherwise. ``OUTCOME_RETRY`
 "failed, and may run again", ``OUTCOME_FAIL`` "failed for good", ``OUTCOME_CANCELLED``
 "stopped on request". Whether a retryable failure does run again is the engine's
 decision (``decide_outcome`` in ``crates/taskito-engine/src/results.rs``);
-:func:`next_state` is the same rule for the places that must know it in Python: test
-mode, which has no engine, and the ``on_retry`` middleware call made within the attempt.
+:func:`next_state` asks that same function, through the extension, for the places that
+must know it in Python: test mode, which has no engine, and the ``on_retry`` middleware
+call made within the attempt.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal, Optional, cast
 
+from taskito import _native
 from taskito._native import OUTCOME_CANCELLED, OUTCOME_FAIL, OUTCOME_RETRY, OUTCOME_SUCCESS
 
 Outcome = tuple[int, Optional[object]]
@@ -29,13 +31,8 @@ def next_state(code: int, retry_count: int, max_retries: int) -> State:
     ``retry_count < max_retries``, and is dead-lettered after; a failure for good is
     dead-lettered at once.
     """
-    if code == OUTCOME_SUCCESS:
-        return "complete"
-    if code == OUTCOME_CANCELLED:
-        return "cancelled"
-    if code == OUTCOME_RETRY and retry_count < max_retries:
-        return "retry"
-    return "dead"
+    state, _delay_ms = _native.next_state(code, retry_count, max_retries)
+    return cast(State, state)
 
 
 __all__ = [

@@ -340,6 +340,13 @@ def test_the_retry_rule_is_the_engines(queue: Queue) -> None:
     assert next_state(OUTCOME_RETRY, 1, 1) == "dead"
     assert next_state(OUTCOME_FAIL, 0, 3) == "dead"
     assert next_state(OUTCOME_CANCELLED, 0, 3) == "cancelled"
+    # It is the engine's decide_outcome itself: a retry comes with the backoff's delay
+    # (1 s base, exponential, jittered), which only the engine computes.
+    from taskito import _native
+
+    state, delay_ms = _native.next_state(OUTCOME_RETRY, 2, 5, backoff_ms=1000)
+    assert state == "retry" and 0 < delay_ms <= 60_000
+    assert _native.next_state(OUTCOME_RETRY, 5, 5) == ("dead", 0)
 
 
 def test_cancelled_and_options_checked_as_outside(queue: Queue) -> None:

@@ -12,6 +12,7 @@ mod lifecycle;
 mod limits;
 mod observability;
 mod operations;
+mod outcome;
 mod periodic;
 mod queue;
 mod record;
@@ -33,5 +34,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(periodic::cron_next, m)?)?;
     m.add_class::<observability::NativeObservability>()?;
     m.add_function(wrap_pyfunction!(graph::new_job_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(outcome::next_state, m)?)?;
     Ok(())
 }
