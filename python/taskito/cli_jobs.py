@@ -86,7 +86,7 @@ def job_show(queue: Queue, job_id: str, as_json: bool) -> int:
         print(f"attempts that failed ({len(errors)}):")
         for e in errors:
             when = _when(e["failed_at"])
-            print(f"  attempt {e['attempt']} at {when}: {_first_line(e['error'], 100)}")
+            print(f"  attempt {e['claim']} at {when}: {_first_line(e['error'], 100)}")
     if data.get("error"):
         print("last error:")
         print("  " + str(data["error"]).rstrip().replace("\n", "\n  "))

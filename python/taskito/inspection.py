@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from taskito import limits
 from taskito._native import cron_next
 from taskito.errors import QueueError
+from taskito.result import job_error_dicts
 
 if TYPE_CHECKING:
     from taskito._native import JobRecord, NativeQueue
@@ -71,8 +72,9 @@ class Inspector:
         return self._native.queue_depths()
 
     def job_errors(self, job_id: str) -> list[dict[str, Any]]:
-        """Every failed attempt of a job, oldest first."""
-        return [dict(row) for row in self._native.job_errors(job_id)]
+        """Every failed attempt of a job, oldest first; ``attempt`` counts from 0 (the
+        retry count at the failure, as the original taskito), ``claim`` from 1."""
+        return job_error_dicts(self._native.job_errors(job_id))
 
     def dependencies(self, job_id: str) -> list[str]:
         """The ids the job waits for, in the order given."""

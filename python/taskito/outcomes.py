@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Literal, Optional, cast
 
-from taskito import _native
 from taskito._native import OUTCOME_CANCELLED, OUTCOME_FAIL, OUTCOME_RETRY, OUTCOME_SUCCESS
+from taskito._native import next_state as engine_next_state
 
 Outcome = tuple[int, Optional[object]]
 """What the engine's ``run_job`` callback returns: ``(OUTCOME_*, value)``."""
@@ -31,7 +31,7 @@ def next_state(code: int, retry_count: int, max_retries: int) -> State:
     ``retry_count < max_retries``, and is dead-lettered after; a failure for good is
     dead-lettered at once.
     """
-    state, _delay_ms = _native.next_state(code, retry_count, max_retries)
+    state, _delay_ms = engine_next_state(code, retry_count, max_retries)
     return cast(State, state)
 
 

@@ -65,11 +65,12 @@ def test_jobs_detail_errors_and_actions(
     assert (detail["status"], detail["result_preview"], detail["attempt"]) == ("complete", "42", 1)
     assert detail["args_preview"] == "((21,), {})"
     dead = dashboard.get(f"/api/jobs/{failed.id}")
-    assert "exploded" in dead["error"] and dead["errors"][0]["attempt"] == 1
+    assert "exploded" in dead["error"] and dead["errors"][0]["attempt"] == 0
     assert dead["args_preview"].endswith("characters)") and len(dead["args_preview"]) < 2100
     assert dashboard.get(f"/api/jobs/{failed.id}/errors")[0]["job_id"] == failed.id
     errors = dashboard.get(f"/api/jobs/{failed.id}/errors")
-    assert len(errors) == 1 and "exploded" in errors[0]["error"] and errors[0]["attempt"] == 1
+    assert len(errors) == 1 and "exploded" in errors[0]["error"] and errors[0]["attempt"] == 0
+    assert errors[0]["claim"] == 1
     status, body, _ = dashboard.call("/api/jobs/no-such-job")
     assert (status, body) == (404, {"error": "Job not found"})
 

@@ -157,10 +157,6 @@ def test_a_job_that_recovers_keeps_its_numbered_failures(
     assert [(e["attempt"], e["claim"]) for e in job.errors] == [(0, 1), (1, 2)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Queue.job_errors does not number through taskito.result.job_error_dicts yet",
-)
 def test_queue_job_errors_returns_the_same_dicts(queue: Queue, start_worker: StartWorker) -> None:
     @queue.task(max_retries=1, retry_backoff=0)
     def fails() -> None:
