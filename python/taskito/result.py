@@ -12,12 +12,9 @@ from taskito.exceptions import (
     JobNotFoundError,
     MaxRetriesExceededError,
     ResultTimeoutError,
-    SerializationError,
     TaskCancelledError,
     TaskFailedError,
 )
-from taskito.serializers import failure_reason
-from taskito.signing import SignatureError
 
 if TYPE_CHECKING:
     from taskito.queue import Queue
@@ -159,7 +156,7 @@ class JobResult:
 
     def refresh(self) -> JobResult:
         """Read the job's current state from the database; returns ``self``."""
-        record = self._queue._inner.get_job(self._id)
+        record = self._queue.inspection.record(self._id)
         if record is None:
             raise JobNotFoundError(f"no job has the id '{self._id}'")
         self._record = record
@@ -184,17 +181,17 @@ class JobResult:
     def errors(self) -> list[dict[str, Any]]:
         """Every failed attempt, oldest first: dicts ``{id, job_id, attempt, claim, error,
         failed_at}`` (``attempt`` counts from 0, see :func:`job_error_dicts`)."""
-        return job_error_dicts(self._queue._inner.job_errors(self._id))
+        return self._queue.inspection.job_errors(self._id)
 
     @property
     def dependencies(self) -> list[str]:
         """The ids of the jobs this one waits for (``depends_on``), in the order given."""
-        return self._queue._inner.job_dependencies(self._id)
+        return self._queue.inspection.dependencies(self._id)
 
     @property
     def dependents(self) -> list[str]:
         """The ids of the jobs that wait for this one."""
-        return self._queue._inner.job_dependents(self._id)
+        return self._queue.inspection.dependents(self._id)
 
     def to_dict(self) -> dict[str, Any]:
         """Refresh, then return the job's 16 public fields (timestamps in Unix ms)."""
@@ -204,24 +201,7 @@ class JobResult:
         """The return value of a terminal job, or the exception it ended with."""
         status = record.status
         if status == "complete":
-            data = record.result
-            if data is None:
-                return None
-            signer = self._queue._signer
-            if signer is not None:
-                try:
-                    data = signer.open_result(self._id, data)
-                except SignatureError as exc:
-                    raise SerializationError(
-                        f"refused the result of job {self._id} (task '{record.task_name}'): {exc}"
-                    ) from None
-            try:
-                return self._queue._serializer.loads(data)
-            except Exception as exc:
-                raise SerializationError(
-                    f"could not deserialize the result of job {self._id} "
-                    f"(task '{record.task_name}'): {failure_reason(exc)}"
-                ) from exc
+            return self._queue.codec.decode_result(self._id, record.task_name, record.result)
         raise self._failure(record)
 
     def _failure(self, record: JobRecord) -> JobFailedError:
@@ -254,10 +234,10 @@ class JobResult:
         """
         _check_timeout(timeout)
         deadline = time.monotonic() + timeout
-        inner = self._queue._inner
+        inspection = self._queue.inspection
         while True:
             remaining = deadline - time.monotonic()
-            record = inner.wait_for_job(self._id, max(0.0, min(_WAIT_SLICE_S, remaining)))
+            record = inspection.wait(self._id, max(0.0, min(_WAIT_SLICE_S, remaining)))
             if record is None:
                 raise JobNotFoundError(f"no job has the id '{self._id}'")
             self._record = record

@@ -245,10 +245,10 @@ def test_periodic_schedules_are_listed(any_queue: Queue, dashboard: Dashboard) -
 def test_periodic_configs_are_shown_with_an_args_preview(
     any_queue: Queue, dashboard: Dashboard
 ) -> None:
-    # ``_periodic_configs`` is the documented list the periodic decorator fills.
-    payload = any_queue._serializer.dumps(((1,), {"region": "eu"}))
+    # The registry holds the schedules the periodic decorator registers.
+    payload = any_queue.codec.serializer.dumps(((1,), {"region": "eu"}))
     config = {"name": "nightly", "task_name": "app.report", "cron_expr": "0 0 3 * * *"}
-    any_queue._periodic_configs.append({**config, "payload": payload, "queue": "reports"})
+    any_queue.registry.add_periodic({**config, "payload": payload, "queue": "reports"})
     [row] = dashboard.get("/api/periodic")
     assert row == {**config, "queue": "reports", "args_preview": "((1,), {'region': 'eu'})"}
 

@@ -12,7 +12,6 @@ from taskito._json import json_safe
 from taskito.result import record_dict
 from taskito.serializers import failure_reason
 from taskito.signing import SignatureError
-from taskito.worker import _open_payload
 
 if TYPE_CHECKING:
     from taskito._native import JobRecord
@@ -105,7 +104,7 @@ class DashboardData:
         depths = self._cache.get("live", self.queue.queue_depths)
         since, now, rows = self._cache.get(
             "series",
-            lambda: self.queue._inner.completion_series(
+            lambda: self.queue.inspection.completion_series(
                 SERIES_WINDOW_MS, SERIES_BUCKET_MS, SERIES_ROW_LIMIT
             ),
         )
@@ -152,7 +151,7 @@ class DashboardData:
 
     def _args_preview(self, record: JobRecord) -> str:
         try:
-            data = _open_payload(self.queue, record)
+            data = self.queue.codec.open_payload(record.task_name, record.payload)
         except SignatureError as exc:  # refused before the serializer sees a byte
             return f"<refused by the signing key: {exc}>"
         return self._preview(data)
@@ -160,16 +159,15 @@ class DashboardData:
     def _result_preview(self, job_id: str, result: bytes | None) -> str | None:
         if result is None:
             return None
-        signer = self.queue._signer
         try:
-            data = result if signer is None else signer.open_result(job_id, result)
+            data = self.queue.codec.open_result(job_id, result)
         except SignatureError as exc:
             return f"<refused by the signing key: {exc}>"
         return self._preview(data)
 
     def _preview(self, data: bytes) -> str:
         try:
-            value = self.queue._serializer.loads(data)
+            value = self.queue.codec.loads(data)
         except Exception as exc:
             return f"<could not deserialize: {failure_reason(exc)}>"
         text = repr(value)
@@ -180,7 +178,7 @@ class DashboardData:
     def periodic(self) -> list[Any]:
         """The registered periodic schedules, as JSON-safe dicts."""
         rows = []
-        for config in self.queue._periodic_configs:
+        for config in self.queue.registry.periodic:
             row = dict(config)
             payload = row.pop("payload", None)
             if isinstance(payload, bytes):  # written by this process's own Queue
