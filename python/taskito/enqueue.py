@@ -76,6 +76,9 @@ class Enqueuer:
         self._registry = registry
         self._codec = codec
         self._wrap = wrap
+        # The options of a call that overrides none, per task: resolved and checked once
+        # (keyed by the task's config object, so a re-registered task is resolved again).
+        self._plain: dict[str, tuple[TaskConfig | None, dict[str, Any]]] = {}
 
     # -- building a job -------------------------------------------------------------------
 
@@ -103,8 +106,31 @@ class Enqueuer:
     def options(self, task_name: str, options: JobOptions) -> dict[str, Any]:
         """The scheduling options the engine takes, each ``None`` resolved (task, then
         queue default) and checked."""
+        delay = options.delay
+        if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
+            raise QueueError(f"delay must be a number of seconds >= 0, got {delay!r}")
+        config = self._registry.config(task_name)
+        plain = (
+            options.queue is None
+            and options.max_retries is None
+            and options.timeout is None
+            and options.priority is None
+        )
+        cached = self._plain.get(task_name) if plain else None
+        if cached is None or cached[0] is not config:
+            resolved = self._resolve(task_name, config, options)
+            if plain:
+                self._plain[task_name] = (config, resolved)
+        else:
+            resolved = cached[1]
+        return {**resolved, "delay_ms": ms(delay or 0)}
+
+    def _resolve(
+        self, task_name: str, config: TaskConfig | None, options: JobOptions
+    ) -> dict[str, Any]:
+        """The options of one call without its delay: call, then task, then queue default."""
         settings = self._settings
-        task = self._registry.config(task_name) or TaskConfig(name=task_name)
+        task = config or TaskConfig(name=task_name)
         resolved = TaskConfig(
             name=task_name,
             queue=_first(options.queue, task.queue),
@@ -114,15 +140,11 @@ class Enqueuer:
             priority=_first(options.priority, task.priority, settings.default_priority),
         )
         validate_config(resolved)
-        delay = options.delay
-        if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
-            raise QueueError(f"delay must be a number of seconds >= 0, got {delay!r}")
         assert resolved.max_retries is not None and resolved.retry_backoff is not None
         assert resolved.timeout is not None and resolved.priority is not None
         return {
             "queue": resolved.queue,
             "priority": resolved.priority,
-            "delay_ms": ms(delay or 0),
             "max_retries": resolved.max_retries,
             "backoff_ms": ms(resolved.retry_backoff),
             "timeout_ms": max(1, ms(resolved.timeout)),
