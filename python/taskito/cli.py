@@ -58,9 +58,25 @@ def _queues(text: str | None) -> list[str] | None:
     return names
 
 
+def _reachable(queue: Queue, app: str, command: str, instead: str) -> Queue:
+    """``queue``, unless its database is in another process's memory (CliError)."""
+    if queue.settings.in_memory:
+        raise CliError(
+            f"the queue {app!r} uses db_path=':memory:', but an in-memory database lives "
+            f"inside one process; give the queue a file path to run `taskito {command}` "
+            f"({instead})"
+        )
+    return queue
+
+
 def _cmd_worker(args: argparse.Namespace) -> int:
     log_setup.configure(args.log_level, args.log_format)
-    queue = load_queue(args.app)
+    queue = _reachable(
+        load_queue(args.app),
+        args.app,
+        "worker",
+        "or run queue.run_worker in a thread of the process that enqueues",
+    )
     if args.metrics_port is not None:
         _export_metrics(queue, args.metrics_host, args.metrics_port)
     queue.run_worker(queues=_queues(args.queues))
@@ -89,7 +105,10 @@ def _export_metrics(queue: Queue, host: str, port: int) -> None:
 def _cmd_info(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         raise CliError(f"--interval must be a number of seconds > 0 (got {args.interval:g})")
-    return run_info(load_queue(args.app), args.watch, args.interval)
+    queue = _reachable(
+        load_queue(args.app), args.app, "info", "from here it would show an empty database"
+    )
+    return run_info(queue, args.watch, args.interval)
 
 
 def _cmd_dlq(args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ from taskito.task import TaskConfig, validate_config
 #: Accepted ``backend=`` names (any case) and the backend each one means.
 BACKENDS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 DEFAULT_DRAIN_TIMEOUT = 30.0
+#: ``db_path`` of a database kept in memory, inside this process only.
+MEMORY_DB_PATH = ":memory:"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,13 @@ class QueueSettings:
     prefetch: int | None
 
     @property
+    def in_memory(self) -> bool:
+        """``db_path=":memory:"``: one database in this process's memory, private to this
+        queue, shared by its producers and the workers it runs in threads, gone with it.
+        Another process (``taskito worker``, ``taskito info``) cannot reach it."""
+        return self.db_url is None and self.db_path == MEMORY_DB_PATH
+
+    @property
     def threads(self) -> int:
         """How many worker threads a worker of this queue runs."""
         return self.workers or os.cpu_count() or 1
@@ -94,8 +103,12 @@ def resolve_backend(backend: object, db_url: str | None) -> str | None:
 
 
 def prepare_db_path(db_path: str) -> None:
-    """Create the directory of a SQLite file (a StorageError if that is impossible)."""
-    if db_path == ":memory:" or db_path.startswith("file:"):
+    """Create the directory of a SQLite file (a StorageError if that is impossible).
+
+    Nothing is created for ``":memory:"`` (no file) nor for a ``file:`` URI, which the
+    store refuses (a path is a file name); nor for an empty path, refused too.
+    """
+    if not db_path or db_path == MEMORY_DB_PATH or db_path.startswith("file:"):
         return
     parent = os.path.dirname(os.path.abspath(db_path))
     try:
@@ -185,4 +198,11 @@ def build_settings(
     )
 
 
-__all__ = ["BACKENDS", "QueueSettings", "build_settings", "prepare_db_path", "resolve_backend"]
+__all__ = [
+    "BACKENDS",
+    "MEMORY_DB_PATH",
+    "QueueSettings",
+    "build_settings",
+    "prepare_db_path",
+    "resolve_backend",
+]

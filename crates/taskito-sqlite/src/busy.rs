@@ -8,6 +8,15 @@
 //! reports busy (it does so without calling the handler in some cases, e.g.
 //! while another process recovers the WAL) and turns the final failure into
 //! [`taskito_core::Error::Busy`].
+//!
+//! A memory database (`SqliteStore::open(":memory:")`) is one shared cache for
+//! all the store's connections, locked table by table: a reader and the writer
+//! touching the same table get `SQLITE_LOCKED_SHAREDCACHE` ("database table is
+//! locked") at once, never the busy handler. [`with_retry`] reruns those too,
+//! with a shorter first pause (the holder is a thread of this process, in a
+//! transaction of microseconds). Readers do not use `read_uncommitted`, which
+//! would spare them the wait: they would then see the writer's uncommitted,
+//! possibly rolled-back rows, which a file store never shows them.
 
 use std::cell::Cell;
 use std::path::Path;
@@ -38,6 +47,20 @@ pub(crate) type TxResult<T> = Result<T, TxError>;
 /// How long SQLite's busy handler waits on its own when no operation deadline
 /// is set (while opening a connection), in handler calls of a few ms each.
 const UNSCOPED_HANDLER_CALLS: i32 = 1_000;
+
+/// Pauses between reruns while another process holds the file.
+const BUSY_FIRST_PAUSE: Duration = Duration::from_micros(500);
+const BUSY_LONGEST_PAUSE: Duration = Duration::from_millis(20);
+/// Pauses between reruns while another connection of this process holds a
+/// table of a shared-cache (memory) database.
+const LOCKED_FIRST_PAUSE: Duration = Duration::from_micros(20);
+const LOCKED_LONGEST_PAUSE: Duration = Duration::from_millis(1);
+
+/// `SQLITE_LOCKED` and its extended codes (`SQLITE_LOCKED_SHAREDCACHE`): a
+/// table lock of a shared cache, held by a connection of this process.
+fn is_table_lock(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseLocked)
+}
 
 thread_local! {
     /// The deadline of the operation this thread is running. The busy handler
@@ -73,7 +96,7 @@ pub(crate) fn with_retry<T>(
     let started = Instant::now();
     let deadline = started + budget;
     let previous = DEADLINE.with(|d| d.replace(Some(deadline)));
-    let mut pause = Duration::from_micros(500);
+    let mut pause: Option<Duration> = None;
     let outcome = loop {
         match op() {
             Ok(v) => break Ok(v),
@@ -85,10 +108,16 @@ pub(crate) fn with_retry<T>(
                         u64::try_from(now.duration_since(started).as_millis()).unwrap_or(u64::MAX);
                     break Err(errors::busy_timeout(path, waited));
                 }
+                let (first, longest) = if is_table_lock(&e) {
+                    (LOCKED_FIRST_PAUSE, LOCKED_LONGEST_PAUSE)
+                } else {
+                    (BUSY_FIRST_PAUSE, BUSY_LONGEST_PAUSE)
+                };
+                let current = pause.unwrap_or(first).min(longest);
                 // Jitter so that processes that collided do not collide again.
-                let jittered = pause.mul_f64(0.5 + fastrand::f64());
+                let jittered = current.mul_f64(0.5 + fastrand::f64());
                 thread::sleep(jittered.min(deadline - now));
-                pause = (pause * 2).min(Duration::from_millis(20));
+                pause = Some((current * 2).min(longest));
             }
             Err(TxError::Sql(e)) => break Err(errors::to_core(&e, path)),
         }

@@ -5,41 +5,58 @@
 //! connections create an empty database at the path. One `stat` before each
 //! write transaction (about a microsecond) turns that silent loss into
 //! [`Error::ReadOnly`].
+//!
+//! A memory database has no file to lose: its identity never changes.
 
 use std::path::{Path, PathBuf};
 
 use taskito_core::Error;
 
+use crate::connection::Database;
+
 pub(crate) struct FileIdentity {
+    /// `None` for a memory database.
+    file: Option<Recorded>,
+}
+
+struct Recorded {
     path: PathBuf,
     #[cfg(unix)]
     id: (u64, u64),
 }
 
 impl FileIdentity {
-    /// Records which file `path` names now (right after opening it).
-    pub(crate) fn of(path: &Path) -> Result<Self, Error> {
-        Ok(Self {
-            path: path.to_owned(),
-            #[cfg(unix)]
-            id: unix_id(path)?,
-        })
+    /// Records which file `db` names now (right after opening it).
+    pub(crate) fn of(db: &Database) -> Result<Self, Error> {
+        let file = match db {
+            Database::Memory(_) => None,
+            Database::File(path) => Some(Recorded {
+                path: path.clone(),
+                #[cfg(unix)]
+                id: unix_id(path)?,
+            }),
+        };
+        Ok(Self { file })
     }
 
-    /// Fails when `path` no longer names the file recorded at open.
+    /// Fails when the path no longer names the file recorded at open.
     pub(crate) fn check(&self) -> Result<(), Error> {
+        let Some(recorded) = &self.file else {
+            return Ok(());
+        };
         #[cfg(unix)]
         {
-            match unix_id(&self.path) {
-                Ok(id) if id == self.id => Ok(()),
+            match unix_id(&recorded.path) {
+                Ok(id) if id == recorded.id => Ok(()),
                 _ => Err(Error::ReadOnly(format!(
                     "{} was removed or replaced after it was opened; reopen the queue",
-                    self.path.display()
+                    recorded.path.display()
                 ))),
             }
         }
         #[cfg(not(unix))]
         {
+            let _ = recorded;
             Ok(())
         }
     }

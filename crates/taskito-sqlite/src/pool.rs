@@ -1,19 +1,20 @@
 //! A few reader connections, opened on first need, so that dashboards and
 //! result polling never wait behind the writer's transactions (WAL readers see
-//! the last commit without blocking writers).
+//! the last commit without blocking writers). On a memory database readers and
+//! the writer share one cache with table locks instead: a read and a write of
+//! the same table wait for each other (`busy::with_retry`).
 
 use std::ops::Deref;
-use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 use taskito_core::Error;
 
-use crate::connection::{self, Role};
+use crate::connection::{self, Database, Role};
 use crate::SqliteOptions;
 
 pub(crate) struct ReaderPool {
-    path: PathBuf,
+    db: Database,
     options: SqliteOptions,
     max: usize,
     state: Mutex<PoolState>,
@@ -26,9 +27,9 @@ struct PoolState {
 }
 
 impl ReaderPool {
-    pub(crate) fn new(path: PathBuf, options: SqliteOptions, max: usize) -> Self {
+    pub(crate) fn new(db: Database, options: SqliteOptions, max: usize) -> Self {
         Self {
-            path,
+            db,
             options,
             max: max.max(1),
             state: Mutex::new(PoolState {
@@ -53,7 +54,7 @@ impl ReaderPool {
             if state.opened < self.max {
                 state.opened += 1;
                 drop(state);
-                return match connection::open(&self.path, &self.options, Role::Reader) {
+                return match connection::open(&self.db, &self.options, Role::Reader) {
                     Ok(conn) => Ok(Reader {
                         pool: self,
                         conn: Some(conn),

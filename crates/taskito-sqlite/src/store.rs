@@ -13,7 +13,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use taskito_core::{Error, Result};
 
 use crate::busy::{self, TxResult};
-use crate::connection::{self, Role};
+use crate::connection::{self, Database, Role};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{errors, migrations, SqliteOptions};
@@ -23,7 +23,8 @@ use crate::{errors, migrations, SqliteOptions};
 const READERS: usize = 3;
 
 /// A taskito store in one SQLite file, shareable between threads (it is `Sync`)
-/// and between processes that open the same path.
+/// and between processes that open the same path; or, opened on `":memory:"`,
+/// in a memory database of its own that only its threads reach.
 ///
 /// Where the [`Store`] docs leave room, this store:
 /// - reads a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) as "no limit";
@@ -67,41 +68,67 @@ impl SqliteStore {
     /// Opens (creating it and its directory if needed) the database at `path`
     /// and brings its schema up to date.
     ///
+    /// `":memory:"` opens a new database in memory, private to this store (two
+    /// stores opened on `":memory:"` never share) and shared by all of its
+    /// connections. It lives as long as the store and is only reachable from
+    /// this process.
+    ///
     /// # Errors
-    /// [`Error::InvalidInput`] for `":memory:"` or an empty path (every
-    /// connection of every process must see the same database),
+    /// [`Error::InvalidInput`] for an empty path or a `file:` URI (a path is a
+    /// file name; SQLite would read that one as options),
     /// [`Error::Corrupt`] for a file that is not a database, and the other
     /// storage errors when the file cannot be opened or written.
     pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
         let path = path.as_ref();
-        if path.as_os_str() == ":memory:" || path.as_os_str().is_empty() {
+        if path.as_os_str().is_empty() {
             return Err(Error::InvalidInput(
-                "an in-memory SQLite database cannot be shared between the worker and producers; use a file path"
+                "an empty path names no database; use a file path (or \":memory:\" for a \
+                 database inside this process)"
                     .to_owned(),
             ));
+        }
+        if path.as_os_str().as_encoded_bytes().starts_with(b"file:") {
+            return Err(Error::InvalidInput(format!(
+                "{} reads as an SQLite URI, which taskito does not take; use a file path \
+                 (or \":memory:\" for a database inside this process)",
+                path.display()
+            )));
+        }
+        if path.as_os_str() == connection::MEMORY_PATH {
+            let db = Database::new_memory();
+            let writer = connection::open(&db, &options, Role::Writer)?;
+            return Self::assemble(db, writer, &options);
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| errors::from_io(&e, dir))?;
         }
-        let mut writer = connection::open(path, &options, Role::Writer)?;
+        let writer = connection::open(&Database::File(path.to_owned()), &options, Role::Writer)?;
         // Readers open later; an absolute path keeps them on this file even if
         // the process changes its working directory in between.
         let path = std::fs::canonicalize(path).map_err(|e| errors::from_io(&e, path))?;
-        let file = FileIdentity::of(&path)?;
-        migrations::apply(&mut writer, &path, &options)?;
-        let marker = connection::open(&path, &options, Role::Reader)?;
+        Self::assemble(Database::File(path), writer, &options)
+    }
+
+    /// The store around its freshly opened writer: schema, change marker, readers.
+    /// (For a memory database the writer is also what keeps it alive: it stays
+    /// open until the store is dropped, whether or not any reader is open.)
+    fn assemble(db: Database, mut writer: Connection, options: &SqliteOptions) -> Result<Self> {
+        let path = db.label().to_owned();
+        let file = FileIdentity::of(&db)?;
+        migrations::apply(&mut writer, &path, options)?;
+        let marker = connection::open(&db, options, Role::Reader)?;
         Ok(Self {
             file,
             budget: Duration::from_millis(options.busy_wait_ms),
             writer: Mutex::new(writer),
-            readers: ReaderPool::new(path.clone(), options, READERS),
+            readers: ReaderPool::new(db, *options, READERS),
             marker: Mutex::new(marker),
             claims_full: AtomicBool::new(false),
             path,
         })
     }
 
-    /// The database file, as an absolute path.
+    /// The database file, as an absolute path (`:memory:` for a memory database).
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path

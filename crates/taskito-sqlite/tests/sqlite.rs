@@ -25,13 +25,19 @@ fn claim_req(worker: &str, queue: &str, limit: u32, now: i64) -> ClaimRequest {
 }
 
 #[test]
-fn memory_and_empty_paths_are_rejected() {
-    for path in [":memory:", ""] {
+fn empty_paths_and_uris_are_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let uri = format!("file:{}", dir.path().join("u.db").display());
+    for path in ["", "file:x.db", "file::memory:?cache=shared", &uri] {
         match SqliteStore::open(path, SqliteOptions::default()) {
             Err(Error::InvalidInput(msg)) => assert!(msg.contains("use a file path"), "{msg}"),
             other => panic!("{path:?} should be rejected, got {other:?}"),
         }
     }
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").next().is_none(),
+        "a refused URI creates no file"
+    );
 }
 
 #[test]
