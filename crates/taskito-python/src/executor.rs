@@ -21,12 +21,9 @@ pub(crate) struct PyExecutor {
 
 impl Executor for PyExecutor {
     fn execute(&self, job: Job) -> ExecResult {
-        if lifecycle::finalizing() {
-            // The interpreter is ending: never re-enter it. The job stays leased and
-            // is rescued like a crash's once this process is gone.
-            lifecycle::park_forever();
-        }
-        Python::attach(|py| {
+        // Once the interpreter is ending the thread never re-enters it: it parks, and
+        // the job stays leased, rescued like a crash's once this process is gone.
+        let outcome = lifecycle::attach(|py| {
             let record = JobRecord::from(job);
             match self.run_job.call1(py, (record,)) {
                 Ok(value) => interpret(value.bind(py)),
@@ -36,23 +33,22 @@ impl Executor for PyExecutor {
                     ExecResult::Retry(format!("internal error in taskito's job runner: {e}"))
                 }
             }
-        })
+        });
+        outcome.unwrap_or_else(|| lifecycle::park_forever())
     }
 
     /// Attached once for the thread's life, the GIL released at once: a job then
     /// takes the GIL with the thread's own state (no thread state, and no 16 KB
     /// frame stack mapped and unmapped, per job; measured as an eighth of the
     /// worker's time in TLB shootdowns).
+    /// A thread started as the program ends (a worker stopped at once) never attaches.
     fn enter(&self, body: &mut (dyn FnMut() + Send)) {
-        Python::attach(|py| lifecycle::detach(py, body));
+        let _ = lifecycle::attach(|py| lifecycle::detach(py, body));
     }
 
     fn interrupt(&self, job_id: &str) {
-        if lifecycle::finalizing() {
-            return;
-        }
         if let Some(interrupt) = &self.interrupt {
-            Python::attach(|py| {
+            let _ = lifecycle::attach(|py| {
                 if let Err(e) = interrupt.call1(py, (job_id,)) {
                     e.print(py);
                 }

@@ -16,6 +16,7 @@
 //!   comes back after the mark parks for good instead of touching the interpreter
 //!   (the process is about to exit; its job, if any, is rescued like a crash's).
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
@@ -47,14 +48,52 @@ pub(crate) fn exiting() -> bool {
 
 /// True once the interpreter is ending: no thread of ours may take the GIL.
 pub(crate) fn finalizing() -> bool {
-    FINALIZING.load(Ordering::Acquire)
+    FINALIZING.load(Ordering::SeqCst)
 }
 
-/// Never returns: for a thread that must not re-enter an ending interpreter.
+thread_local! {
+    /// This thread's share of `OUTSIDE` (attaches and detaches may nest).
+    static COUNTED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts this thread as one that will take the GIL (back); false, uncounted, when
+/// the interpreter is already ending. The exit hook sets `FINALIZING` and then waits
+/// for `OUTSIDE` to drain: with both sides sequentially consistent, a thread either
+/// sees the mark here or is seen by the hook's wait.
+fn count_in() -> bool {
+    OUTSIDE.fetch_add(1, Ordering::SeqCst);
+    COUNTED.with(|c| c.set(c.get() + 1));
+    if finalizing() {
+        count_out();
+        return false;
+    }
+    true
+}
+
+fn count_out() {
+    COUNTED.with(|c| c.set(c.get() - 1));
+    OUTSIDE.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Never returns: for a thread that must not re-enter an ending interpreter. It
+/// drops all its counts first, so the exit hook does not wait for it.
 pub(crate) fn park_forever() -> ! {
+    let counted = COUNTED.with(|c| c.replace(0));
+    OUTSIDE.fetch_sub(counted, Ordering::SeqCst);
     loop {
         std::thread::park();
     }
+}
+
+/// `Python::attach(f)` for a thread of ours (a worker thread, the watchdog): None,
+/// without touching the interpreter, once it is ending.
+pub(crate) fn attach<T>(f: impl FnOnce(Python<'_>) -> T) -> Option<T> {
+    if !count_in() {
+        return None;
+    }
+    let value = Python::attach(f);
+    count_out();
+    Some(value)
 }
 
 /// `py.detach(f)`, counted, and safe at interpreter exit: if the interpreter began
@@ -64,16 +103,17 @@ where
     F: Send + FnOnce() -> T,
     T: Send,
 {
-    OUTSIDE.fetch_add(1, Ordering::AcqRel);
+    // Holding the GIL, the interpreter cannot be past the exit hook yet: always counted.
+    OUTSIDE.fetch_add(1, Ordering::SeqCst);
+    COUNTED.with(|c| c.set(c.get() + 1));
     let value = py.detach(|| {
         let value = f();
         if finalizing() {
-            OUTSIDE.fetch_sub(1, Ordering::AcqRel);
             park_forever();
         }
         value
     });
-    OUTSIDE.fetch_sub(1, Ordering::AcqRel);
+    count_out();
     value
 }
 
@@ -115,9 +155,9 @@ fn stop_at_exit(py: Python<'_>) {
             // more for the last outcomes to be written.
             let _ = handle.wait(*grace + Duration::from_secs(2));
         }
-        FINALIZING.store(true, Ordering::Release);
+        FINALIZING.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + RETURN_WAIT;
-        while OUTSIDE.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+        while OUTSIDE.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
     });
