@@ -1,6 +1,5 @@
-"""``Queue``: tasks, enqueueing, inspection and running a worker (``taskito.app`` is the
-original taskito's module name). A facade: each method hands over to one of its parts,
-listed in ARCHITECTURE.md ("Python side")."""
+"""``Queue`` (``taskito.app`` is the original taskito's module name): a facade whose
+methods hand over to its parts, listed in ARCHITECTURE.md ("Python side")."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from taskito._native import NativeQueue
 from taskito.codec import PayloadCodec
 from taskito.dependencies import StoredResults
-from taskito.enqueue import Enqueuer
+from taskito.enqueue import DEFAULT_MAX_PAYLOAD_BYTES, Enqueuer, check_payload_cap
 from taskito.inspection import Inspector
 from taskito.lifecycle import Lifecycle
 from taskito.middleware import TaskMiddleware
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from taskito._native import JobRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
-"""The original taskito's payload cap (1 MiB), for code that imports it from here."""
 
 
 class Queue:
@@ -123,6 +119,11 @@ class Queue:
     _signer = property(lambda self: self.codec.signer, doc="codec.signer")
     _drain_timeout = property(lambda self: self.settings.drain_timeout, doc="settings")
     _test_mode_active = property(lambda self: self.submitter is not self.enqueuer)
+    max_payload_bytes = property(
+        lambda self: self.enqueuer.max_payload_bytes,
+        lambda self, n: setattr(self.enqueuer, "max_payload_bytes", check_payload_cap(n)),
+        doc="Payloads over this many bytes are refused at enqueue (default 1 MiB; 0: none).",
+    )
 
     # -- tasks ----------------------------------------------------------------------------
 

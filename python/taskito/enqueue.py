@@ -29,6 +29,9 @@ T = TypeVar("T")
 
 DEFAULT_BACKOFF_S = 1.0
 
+DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
+"""The largest stored payload a queue accepts by default (1 MiB, as the original taskito)."""
+
 
 def ms(seconds: float) -> int:
     """Seconds as whole milliseconds."""
@@ -40,6 +43,13 @@ def _first(*values: T | None) -> T:
         if value is not None:
             return value
     raise AssertionError("no default")  # pragma: no cover
+
+
+def check_payload_cap(value: object) -> int:
+    """A ``max_payload_bytes`` value, checked: a whole number of bytes >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise QueueError(f"max_payload_bytes must be a whole number of bytes >= 0, got {value!r}")
+    return value
 
 
 def metadata_json(metadata: dict[str, Any] | str | None) -> str | None:
@@ -76,6 +86,8 @@ class Enqueuer:
         self._registry = registry
         self._codec = codec
         self._wrap = wrap
+        self.max_payload_bytes = DEFAULT_MAX_PAYLOAD_BYTES
+        """Payloads larger than this many bytes are refused at enqueue (0: no limit)."""
         # The options of a call that overrides none, per task: resolved and checked once
         # (keyed by the task's config object, so a re-registered task is resolved again).
         self._plain: dict[str, tuple[TaskConfig | None, dict[str, Any]]] = {}
@@ -101,7 +113,15 @@ class Enqueuer:
             raise QueueError(
                 f"the kwargs of task '{task_name}' must be a dict, not {type(kwargs).__name__}"
             )
-        return self._codec.encode_call(task_name, args, dict(kwargs) if kwargs else {}, receive)
+        data = self._codec.encode_call(task_name, args, dict(kwargs) if kwargs else {}, receive)
+        limit = self.max_payload_bytes
+        if limit and len(data) > limit:
+            raise QueueError(
+                f"the arguments of task '{task_name}' take {len(data):,} bytes once serialized, "
+                f"more than the queue's max_payload_bytes ({limit:,}); pass a reference to the "
+                "data (a path, a key) instead, or raise queue.max_payload_bytes (0: no limit)"
+            )
+        return data
 
     def options(self, task_name: str, options: JobOptions) -> dict[str, Any]:
         """The scheduling options the engine takes, each ``None`` resolved (task, then
