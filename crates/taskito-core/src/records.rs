@@ -111,6 +111,24 @@ pub struct WorkerInfo {
     pub last_heartbeat: i64,
 }
 
+/// Which `running` jobs [`crate::Store::job_rescue`] takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RescueScope<'a> {
+    /// Those whose lease expired before `now`.
+    Expired,
+    /// Every job leased to this worker whatever its lease: the worker is known to be dead.
+    Owner(&'a str),
+}
+
+/// Which side of the dependency graph [`crate::Store::job_links`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The ids a job depends on, in the order given at insert.
+    DependsOn,
+    /// The ids of the jobs that depend on it, oldest first.
+    Dependents,
+}
+
 /// What a rescue of interrupted jobs did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RescueReport {

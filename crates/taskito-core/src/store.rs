@@ -1,7 +1,8 @@
 use crate::{
-    Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
-    JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule,
-    QueueDepth, ReplayRecord, RescueReport, Result, Stats, WorkerInfo,
+    Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, Direction, FinishReport, Job,
+    JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome,
+    PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, RescueScope, Result, Stats,
+    WorkerInfo,
 };
 use crate::{JobCursor, SeriesBucket};
 
@@ -47,18 +48,20 @@ pub trait Store: Send + Sync {
     /// are counted in [`FinishReport::fenced`] and change nothing.
     fn job_finish_many(&self, outcomes: &[Outcome], now: i64) -> Result<FinishReport>;
 
-    /// Puts `running` jobs whose lease expired before `now` back to `pending`,
+    /// Puts the `running` jobs of `scope` (those whose lease expired before `now`,
+    /// or every job leased to one dead worker) back to `pending`,
     /// counting the interruption in `crash_count` without spending a retry. A job
     /// whose `crash_count` thereby reaches `max_crashes` is quarantined instead: it
     /// becomes `dead` with the error "quarantined: the worker died N times while
     /// running it", recorded in `job_errors` and copied to the dead letters like
     /// [`Outcome::Dead`].
-    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport>;
-
-    /// Like [`Store::job_rescue_expired`], for every `running` job leased to
-    /// `worker_id` whatever its lease: that worker is known to be dead.
-    fn job_rescue_owner(&self, worker_id: &str, now: i64, max_crashes: i32)
-        -> Result<RescueReport>;
+    /// [`RescueReport::default`] when nothing matches.
+    fn job_rescue(
+        &self,
+        scope: RescueScope<'_>,
+        now: i64,
+        max_crashes: i32,
+    ) -> Result<RescueReport>;
 
     /// Asks a `running` job to stop (sets `cancel_requested`). Returns false when
     /// the job is unknown or not running.
@@ -181,12 +184,10 @@ pub trait Store: Send + Sync {
     /// `dead`, `failed` or `cancelled`; nothing is inserted then.
     fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String>;
 
-    /// The ids a job depends on, in the order given at insert (empty for an
-    /// unknown id or a job without dependencies).
-    fn job_dependencies(&self, id: &str) -> Result<Vec<String>>;
-
-    /// The ids of the jobs that depend on this one, oldest first.
-    fn job_dependents(&self, id: &str) -> Result<Vec<String>>;
+    /// With [`Direction::DependsOn`], the ids a job depends on, in the order given
+    /// at insert; with [`Direction::Dependents`], the ids of the jobs that depend on
+    /// it, oldest first. Empty for an unknown id or a job without such links.
+    fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>>;
     // --- periodic tasks ---
 
     /// Records `schedules` in one transaction: a new name is inserted as given

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use taskito_core::{Clock, Result, Store, WorkerInfo};
+use taskito_core::{Clock, RescueScope, Result, Store, WorkerInfo};
 
 use crate::tallies::Rollups;
 use crate::trouble::Trouble;
@@ -92,12 +92,15 @@ pub(crate) fn recover(
         let local = worker.hostname == me.hostname && worker.worker_id != me.worker_id;
         if local && !process_alive(worker.pid) {
             rescued += store
-                .job_rescue_owner(&worker.worker_id, now, max_crashes)?
+                .job_rescue(RescueScope::Owner(&worker.worker_id), now, max_crashes)?
                 .rescued;
             store.worker_unregister(&worker.worker_id)?;
         }
     }
-    Ok(rescued + store.job_rescue_expired(now, max_crashes)?.rescued)
+    Ok(rescued
+        + store
+            .job_rescue(RescueScope::Expired, now, max_crashes)?
+            .rescued)
 }
 
 /// Whether a process of this host is alive (a zombie is not). Where `/proc` is

@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use taskito_core::{
-    Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, FinishReport, Job, JobErrorRecord,
-    JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule,
-    QueueDepth, ReplayRecord, RescueReport, Result, Stats, Store, WorkerInfo,
+    Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, Direction, FinishReport, Job,
+    JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome,
+    PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, RescueScope, Result, Stats, Store,
+    WorkerInfo,
 };
 use taskito_core::{JobCursor, SeriesBucket};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
@@ -100,16 +101,13 @@ impl<S: Store> Store for Counting<S> {
         self.finish_sizes.lock().unwrap().push(outcomes.len());
         self.inner.job_finish_many(outcomes, now)
     }
-    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
-        self.inner.job_rescue_expired(now, max_crashes)
-    }
-    fn job_rescue_owner(
+    fn job_rescue(
         &self,
-        worker_id: &str,
+        scope: RescueScope<'_>,
         now: i64,
         max_crashes: i32,
     ) -> Result<RescueReport> {
-        self.inner.job_rescue_owner(worker_id, now, max_crashes)
+        self.inner.job_rescue(scope, now, max_crashes)
     }
     fn job_request_cancel(&self, id: &str) -> Result<bool> {
         self.inner.job_request_cancel(id)
@@ -194,11 +192,8 @@ impl<S: Store> Store for Counting<S> {
     fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
         self.inner.job_insert_dependent(job, depends_on)
     }
-    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
-        self.inner.job_dependencies(id)
-    }
-    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
-        self.inner.job_dependents(id)
+    fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>> {
+        self.inner.job_links(id, direction)
     }
 
     // --- periodic tasks ---

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use taskito_core::{JobCursor, JobFilter, JobState};
+use taskito_core::{Direction, JobCursor, JobFilter, JobState};
 use taskito_engine::wait_for_terminal;
 
 use crate::errors::IntoPyResult;
@@ -115,12 +115,12 @@ impl NativeQueue {
 
     /// The ids `job_id` depends on, in the order given.
     fn job_dependencies(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
-        detach(py, || self.store.job_dependencies(job_id)).py()
+        detach(py, || self.store.job_links(job_id, Direction::DependsOn)).py()
     }
 
     /// The ids of the jobs that depend on `job_id`.
     fn job_dependents(&self, py: Python<'_>, job_id: &str) -> PyResult<Vec<String>> {
-        detach(py, || self.store.job_dependents(job_id)).py()
+        detach(py, || self.store.job_links(job_id, Direction::Dependents)).py()
     }
 
     /// `(since, now, buckets)`: completions of the last `window_ms` by the store's

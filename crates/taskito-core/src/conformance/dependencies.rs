@@ -2,7 +2,7 @@
 //! a dependency cannot complete, refusal of impossible dependencies.
 
 use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, T0};
-use crate::{Error, Job, JobState, NewJob, Outcome, Store};
+use crate::{Direction, Error, Job, JobState, NewJob, Outcome, Store};
 
 fn after(store: &dyn Store, job: NewJob, deps: &[&String]) -> String {
     let deps: Vec<String> = deps.iter().map(|d| (*d).clone()).collect();
@@ -33,16 +33,21 @@ pub fn dependent_waits_for_every_dependency(store: &dyn Store) {
         "c waits"
     );
     assert_eq!(
-        store.job_dependencies(&c).expect("deps"),
+        store.job_links(&c, Direction::DependsOn).expect("deps"),
         vec![b.clone(), a.clone()]
     );
     assert_eq!(
-        store.job_dependents(&a).expect("dependents"),
+        store
+            .job_links(&a, Direction::Dependents)
+            .expect("dependents"),
         vec![c.clone()]
     );
-    assert!(store.job_dependencies(&a).expect("deps").is_empty());
     assert!(store
-        .job_dependents("no-such-job")
+        .job_links(&a, Direction::DependsOn)
+        .expect("deps")
+        .is_empty());
+    assert!(store
+        .job_links("no-such-job", Direction::Dependents)
         .expect("deps")
         .is_empty());
 
@@ -104,7 +109,10 @@ pub fn impossible_dependencies_are_refused(store: &dyn Store) {
         );
         assert_eq!(store.job_get(&refused.id).expect("job_get"), None);
     }
-    assert!(store.job_dependents(&ok).expect("dependents").is_empty());
+    assert!(store
+        .job_links(&ok, Direction::Dependents)
+        .expect("dependents")
+        .is_empty());
 }
 
 /// A dependency that dies cancels its pending dependents and theirs, each

@@ -2,7 +2,7 @@
 //! dependencies, refusal of the whole batch, and no race with a fast worker.
 
 use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, T0};
-use crate::{DepRef, Error, GraphJob, JobState, NewJob, Store};
+use crate::{DepRef, Direction, Error, GraphJob, JobState, NewJob, Store};
 
 fn node(job: NewJob, depends_on: Vec<DepRef>) -> GraphJob {
     GraphJob { job, depends_on }
@@ -30,11 +30,13 @@ pub fn graph_inserts_a_canvas_whole(store: &dyn Store) {
     let chain_ids = store.job_insert_graph(&steps).expect("job_insert_graph");
     assert_eq!(chain_ids, planned, "each job stands for itself");
     assert_eq!(
-        store.job_dependencies(&chain_ids[2]).expect("deps"),
+        store
+            .job_links(&chain_ids[2], Direction::DependsOn)
+            .expect("deps"),
         vec![chain_ids[1].clone()]
     );
     assert!(store
-        .job_dependencies(&chain_ids[0])
+        .job_links(&chain_ids[0], Direction::DependsOn)
         .expect("deps")
         .is_empty());
 
@@ -56,7 +58,9 @@ pub fn graph_inserts_a_canvas_whole(store: &dyn Store) {
     ];
     let chord_ids = store.job_insert_graph(&chord).expect("job_insert_graph");
     assert_eq!(
-        store.job_dependencies(&chord_ids[2]).expect("deps"),
+        store
+            .job_links(&chord_ids[2], Direction::DependsOn)
+            .expect("deps"),
         vec![chord_ids[1].clone(), chord_ids[0].clone(), outside.clone()]
     );
     assert_eq!(
@@ -96,7 +100,7 @@ pub fn graph_is_refused_whole(store: &dyn Store) {
         );
     }
     assert!(store
-        .job_dependents(&cancelled)
+        .job_links(&cancelled, Direction::Dependents)
         .expect("dependents")
         .is_empty());
 
@@ -173,26 +177,28 @@ pub fn purge_takes_dependency_edges_with_the_job(store: &dyn Store) {
     }
     assert_eq!(store.job_purge_expired_results(T0 + 100).expect("purge"), 1);
     assert!(store
-        .job_dependencies(&jobs_ids[1])
+        .job_links(&jobs_ids[1], Direction::DependsOn)
         .expect("deps")
         .is_empty());
     assert!(store
-        .job_dependents(&jobs_ids[0])
+        .job_links(&jobs_ids[0], Direction::Dependents)
         .expect("dependents")
         .is_empty());
     assert_eq!(
-        store.job_dependencies(&jobs_ids[2]).expect("deps"),
+        store
+            .job_links(&jobs_ids[2], Direction::DependsOn)
+            .expect("deps"),
         vec![jobs_ids[1].clone()],
         "edges between jobs still stored stay"
     );
 
     assert_eq!(store.job_purge_completed(T0 + 100).expect("purge"), 1);
     assert!(store
-        .job_dependencies(&jobs_ids[2])
+        .job_links(&jobs_ids[2], Direction::DependsOn)
         .expect("deps")
         .is_empty());
     assert!(store
-        .job_dependents(&jobs_ids[1])
+        .job_links(&jobs_ids[1], Direction::Dependents)
         .expect("dependents")
         .is_empty());
     assert_eq!(

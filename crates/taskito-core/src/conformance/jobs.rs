@@ -4,7 +4,7 @@ use super::fixtures::{
     claim, claim_request, complete, dead, finish, get, ids, insert, insert_one, new_job, release,
     LEASE_MS, T0,
 };
-use crate::{DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, Stats, Store};
+use crate::{DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, RescueScope, Stats, Store};
 
 /// Every field of a [`NewJob`] comes back from `job_get`, and a new job starts
 /// with no attempt, lease, result or error.
@@ -345,8 +345,8 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     store.compact_counts().expect("compact_counts");
     check("a compaction");
     let rescued = store
-        .job_rescue_expired(T0 + LEASE_MS + 1, 3)
-        .expect("job_rescue_expired");
+        .job_rescue(RescueScope::Expired, T0 + LEASE_MS + 1, 3)
+        .expect("job_rescue");
     assert_eq!(rescued.rescued, 6);
     check("a rescue");
     let pending = claim(store, "w", &["q"], 1, T0 + LEASE_MS + 2);
@@ -409,8 +409,8 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
         .job_claim(&claim_request("w", &["q"], 100, now))
         .expect("job_claim");
     let quarantined = store
-        .job_rescue_expired(now + LEASE_MS + 1, 1)
-        .expect("job_rescue_expired");
+        .job_rescue(RescueScope::Expired, now + LEASE_MS + 1, 1)
+        .expect("job_rescue");
     assert!(quarantined.quarantined > 0);
     assert_eq!(
         quarantined.rescued, 0,
@@ -427,8 +427,8 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     let owned = claim(store, "gone", &["y"], 1, now);
     assert_eq!(ids(&owned), [ttl]);
     store
-        .job_rescue_owner("gone", now, 3)
-        .expect("job_rescue_owner");
+        .job_rescue(RescueScope::Owner("gone"), now, 3)
+        .expect("job_rescue");
     check("a dead worker's rescue");
     let again = claim(store, "w", &["y"], 1, now);
     assert_eq!(finish(store, &[complete(&again[0])], now), (1, 0));

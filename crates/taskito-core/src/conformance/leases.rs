@@ -3,7 +3,7 @@
 use super::fixtures::{
     claim_request, complete, finish, get, insert, new_job, release, rescue_report, worker, T0,
 };
-use crate::{Job, JobState, RescueReport, Store};
+use crate::{Job, JobState, RescueReport, RescueScope, Store};
 
 /// The crash limit the lease checks rescue with: high enough that no job of
 /// theirs is quarantined.
@@ -11,8 +11,8 @@ const MAX_CRASHES: i32 = 3;
 
 fn rescue(store: &dyn Store, now: i64) -> RescueReport {
     store
-        .job_rescue_expired(now, MAX_CRASHES)
-        .expect("job_rescue_expired")
+        .job_rescue(RescueScope::Expired, now, MAX_CRASHES)
+        .expect("job_rescue")
 }
 
 fn just_rescued(n: u64) -> RescueReport {

@@ -5,20 +5,20 @@ use super::fixtures::{
     claim, complete, finish, get, insert_one, new_job, quarantine_error, release, rescue_report,
     running, LEASE_MS, T0,
 };
-use crate::{JobState, NewJob, Outcome, RescueReport, Store};
+use crate::{JobState, NewJob, Outcome, RescueReport, RescueScope, Store};
 
 const MAX_CRASHES: i32 = 3;
 
 fn rescue_expired(store: &dyn Store, now: i64, max_crashes: i32) -> RescueReport {
     store
-        .job_rescue_expired(now, max_crashes)
-        .expect("job_rescue_expired")
+        .job_rescue(RescueScope::Expired, now, max_crashes)
+        .expect("job_rescue")
 }
 
 fn rescue_owner(store: &dyn Store, worker: &str, now: i64) -> RescueReport {
     store
-        .job_rescue_owner(worker, now, MAX_CRASHES)
-        .expect("job_rescue_owner")
+        .job_rescue(RescueScope::Owner(worker), now, MAX_CRASHES)
+        .expect("job_rescue")
 }
 
 /// Asserts that job `id` was quarantined at `now` after `crashes` crashes in

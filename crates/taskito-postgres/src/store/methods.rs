@@ -3,10 +3,10 @@
 //! module that holds its statements.
 
 use taskito_core::{
-    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, FinishReport,
-    GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob,
-    NewLogEntry, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
-    SeriesBucket, Stats, Store, WorkerInfo,
+    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Direction,
+    FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter,
+    MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
+    RescueReport, RescueScope, Result, SeriesBucket, Stats, Store, WorkerInfo,
 };
 
 use super::PostgresStore;
@@ -71,17 +71,16 @@ impl Store for PostgresStore {
         self.write(|tx, _| finish::finish_many(tx, outcomes, now))
     }
 
-    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
-        self.write(|tx, _| rescue::rescue_expired(tx, now, max_crashes))
-    }
-
-    fn job_rescue_owner(
+    fn job_rescue(
         &self,
-        worker_id: &str,
+        scope: RescueScope<'_>,
         now: i64,
         max_crashes: i32,
     ) -> Result<RescueReport> {
-        self.write(|tx, _| rescue::rescue_owner(tx, worker_id, now, max_crashes))
+        self.write(|tx, _| match scope {
+            RescueScope::Expired => rescue::rescue_expired(tx, now, max_crashes),
+            RescueScope::Owner(worker_id) => rescue::rescue_owner(tx, worker_id, now, max_crashes),
+        })
     }
 
     fn job_request_cancel(&self, id: &str) -> Result<bool> {
@@ -202,12 +201,11 @@ impl Store for PostgresStore {
         self.write(|tx, prior| dependencies::insert_dependent(tx, job, depends_on, prior))
     }
 
-    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
-        self.read(|c| dependencies::dependencies(c, id))
-    }
-
-    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
-        self.read(|c| dependencies::dependents(c, id))
+    fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>> {
+        self.read(|c| match direction {
+            Direction::DependsOn => dependencies::dependencies(c, id),
+            Direction::Dependents => dependencies::dependents(c, id),
+        })
     }
 
     // --- periodic tasks ---

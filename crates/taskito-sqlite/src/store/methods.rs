@@ -4,10 +4,10 @@
 use std::sync::atomic::Ordering;
 
 use taskito_core::{
-    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, FinishReport,
-    GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob,
-    NewLogEntry, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, Result,
-    SeriesBucket, Stats, Store, WorkerInfo,
+    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Direction,
+    FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter,
+    MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
+    RescueReport, RescueScope, Result, SeriesBucket, Stats, Store, WorkerInfo,
 };
 
 use super::{lock, SqliteStore};
@@ -67,17 +67,16 @@ impl Store for SqliteStore {
         self.write(|tx| finish::finish_many(tx, outcomes, now))
     }
 
-    fn job_rescue_expired(&self, now: i64, max_crashes: i32) -> Result<RescueReport> {
-        self.write(|tx| rescue::rescue_expired(tx, now, max_crashes))
-    }
-
-    fn job_rescue_owner(
+    fn job_rescue(
         &self,
-        worker_id: &str,
+        scope: RescueScope<'_>,
         now: i64,
         max_crashes: i32,
     ) -> Result<RescueReport> {
-        self.write(|tx| rescue::rescue_owner(tx, worker_id, now, max_crashes))
+        self.write(|tx| match scope {
+            RescueScope::Expired => rescue::rescue_expired(tx, now, max_crashes),
+            RescueScope::Owner(worker_id) => rescue::rescue_owner(tx, worker_id, now, max_crashes),
+        })
     }
 
     fn job_request_cancel(&self, id: &str) -> Result<bool> {
@@ -196,12 +195,11 @@ impl Store for SqliteStore {
         self.write(|tx| dependencies::insert_dependent(tx, job, depends_on))
     }
 
-    fn job_dependencies(&self, id: &str) -> Result<Vec<String>> {
-        self.read(|c| dependencies::dependencies(c, id))
-    }
-
-    fn job_dependents(&self, id: &str) -> Result<Vec<String>> {
-        self.read(|c| dependencies::dependents(c, id))
+    fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>> {
+        self.read(|c| match direction {
+            Direction::DependsOn => dependencies::dependencies(c, id),
+            Direction::Dependents => dependencies::dependents(c, id),
+        })
     }
 
     // --- periodic tasks ---
