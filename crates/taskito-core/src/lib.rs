@@ -5,6 +5,7 @@ mod clock;
 mod cron;
 mod error;
 mod graph;
+mod insert;
 mod job;
 mod limits;
 mod logs;
@@ -14,6 +15,7 @@ mod overview;
 mod periodic;
 mod records;
 mod retry;
+mod spec;
 mod store;
 
 #[cfg(feature = "conformance")]
@@ -23,6 +25,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::CronSchedule;
 pub use error::{Error, Result};
 pub use graph::{resolve_dependencies, DepRef, GraphJob};
+pub use insert::InsertJobs;
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use limits::{Admission, Breaker, BreakerConfig, BreakerState, RateLimit, TRIAL_WAIT_MS};
 pub use logs::{LogEntry, LogFilter, NewLogEntry, LOG_LEVELS};
@@ -35,4 +38,5 @@ pub use records::{
     RescueReport, RescueScope, Stats, WorkerInfo,
 };
 pub use retry::RetryPolicy;
+pub use spec::{plan, JobSpec};
 pub use store::Store;

@@ -14,11 +14,28 @@ use crate::{JobCursor, SeriesBucket};
 /// using the same database; they retry transient lock contention themselves and
 /// only return [`crate::Error::Busy`] after a long wait. Times are Unix ms.
 pub trait Store: Send + Sync {
-    /// Inserts all `jobs` in one transaction and returns, for each input in order,
-    /// the id of the job that now stands for it: its own id, or for a `unique_key`
-    /// already held by a pending or running job (including one earlier in the same
-    /// batch), that job's id (nothing is inserted for it).
-    fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>>;
+    /// Inserts every job of `jobs` in one transaction, in order, and returns for
+    /// each the id of the job that now stands for it: its own id, or for a
+    /// `unique_key` already held by a pending or running job (including one
+    /// earlier in the same batch), that job's id (nothing is inserted for it, and
+    /// it gains no dependencies).
+    ///
+    /// A job with dependencies stays `pending` but is not claimed until all of
+    /// them are `complete` (duplicates count once; those already complete do not
+    /// hold it), and becomes claimable in the transaction that completes the last
+    /// one. When one of them later becomes `dead`, `failed` or `cancelled`, the
+    /// job (and, transitively, its own pending dependents) is cancelled with an
+    /// error naming that dependency; [`Store::job_cancel`] cascades the same way.
+    /// A [`crate::DepRef::Batch`] dependency is the job that stands for that
+    /// earlier entry; no job of the batch can run before the whole batch is
+    /// committed. A batch without dependencies takes the backend's fast path.
+    ///
+    /// # Errors
+    /// [`crate::Error::Dependency`] when a dependency is unknown or already
+    /// `dead`, `failed` or `cancelled`, [`crate::Error::InvalidInput`] for a batch
+    /// dependency that is not an earlier entry or an id already taken; nothing
+    /// is inserted then.
+    fn job_insert(&self, jobs: &[crate::GraphJob]) -> Result<Vec<String>>;
 
     /// The job with this id, or `None`.
     fn job_get(&self, id: &str) -> Result<Option<Job>>;
@@ -168,22 +185,6 @@ pub trait Store: Send + Sync {
     fn breaker_list(&self) -> Result<Vec<Breaker>>;
     // --- dependencies ---
 
-    /// Inserts `job` so that it waits for every job of `depends_on` (duplicates
-    /// count once): it stays `pending` but is not claimed until all of them are
-    /// `complete`, and becomes claimable in the transaction that completes the
-    /// last one. Dependencies already complete do not hold it. When one of them
-    /// later becomes `dead`, `failed` or `cancelled`, the job (and, transitively,
-    /// its own pending dependents) is cancelled with an error naming that
-    /// dependency; [`Store::job_cancel`] cascades the same way.
-    ///
-    /// Returns the id that stands for the job, as [`Store::job_insert_many`]
-    /// (a live holder of its unique key gains no dependencies).
-    ///
-    /// # Errors
-    /// [`crate::Error::Dependency`] when a dependency is unknown or already
-    /// `dead`, `failed` or `cancelled`; nothing is inserted then.
-    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String>;
-
     /// With [`Direction::DependsOn`], the ids a job depends on, in the order given
     /// at insert; with [`Direction::Dependents`], the ids of the jobs that depend on
     /// it, oldest first. Empty for an unknown id or a job without such links.
@@ -267,19 +268,4 @@ pub trait Store: Send + Sync {
         bucket_ms: i64,
         limit: u32,
     ) -> Result<Vec<SeriesBucket>>;
-    // --- job graphs: a whole canvas in one transaction ---
-
-    /// Inserts every job of `graph` in one transaction, each as
-    /// [`Store::job_insert_dependent`] inserts it (or as
-    /// [`Store::job_insert_many`] when it has no dependencies), in order; a
-    /// [`crate::DepRef::Batch`] dependency is the job that stands for that
-    /// earlier entry. No job of the batch can run before the whole batch is
-    /// committed, so a fast worker cannot end a dependency between two inserts.
-    /// Returns the id that stands for each job, in input order.
-    ///
-    /// # Errors
-    /// As [`Store::job_insert_dependent`], and [`crate::Error::InvalidInput`]
-    /// for a batch dependency that is not an earlier entry; nothing is
-    /// inserted then.
-    fn job_insert_graph(&self, graph: &[crate::GraphJob]) -> Result<Vec<String>>;
 }

@@ -72,7 +72,7 @@ pub(crate) fn insert_dependent(
             Some(_) => waiting += 1,
         }
     }
-    let id = insert::insert_many(tx, std::slice::from_ref(job), Prior::Clean)?
+    let id = insert::insert_many(tx, &[job], Prior::Clean)?
         .pop()
         .unwrap_or_default();
     if id != job.id {

@@ -65,9 +65,7 @@ pub(crate) fn insert_dependent(
             Some(_) => waiting += 1,
         }
     }
-    let id = jobs::insert_many(conn, std::slice::from_ref(job))?
-        .pop()
-        .unwrap_or_default();
+    let id = jobs::insert_many(conn, &[job])?.pop().unwrap_or_default();
     if id != job.id {
         // A live job holds the unique key: it stands for this one as it is.
         return Ok(id);

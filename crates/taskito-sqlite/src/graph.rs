@@ -12,7 +12,7 @@ pub(crate) fn insert_graph(conn: &Connection, graph: &[GraphJob]) -> TxResult<Ve
     for (index, node) in graph.iter().enumerate() {
         let deps = resolve_dependencies(&ids, index, &node.depends_on).map_err(TxError::Fail)?;
         let id = if deps.is_empty() {
-            jobs::insert_many(conn, std::slice::from_ref(&node.job))?
+            jobs::insert_many(conn, &[&node.job])?
                 .pop()
                 .unwrap_or_default()
         } else {

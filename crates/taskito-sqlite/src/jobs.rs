@@ -27,7 +27,7 @@ const REQUEST_CANCEL: &str = include_str!("../queries/job_request_cancel.sql");
 const SET_PROGRESS: &str = include_str!("../queries/job_set_progress.sql");
 
 /// Runs inside the caller's write transaction.
-pub(crate) fn insert_many(conn: &Connection, jobs: &[NewJob]) -> TxResult<Vec<String>> {
+pub(crate) fn insert_many(conn: &Connection, jobs: &[&NewJob]) -> TxResult<Vec<String>> {
     let mut insert = conn.prepare_cached(INSERT)?;
     let mut ids = Vec::with_capacity(jobs.len());
     let mut added = 0;

@@ -61,7 +61,7 @@ pub(crate) fn tick(conn: &Connection, name: &str, tick_at: i64, job: &NewJob) ->
     }
     conn.prepare_cached(PRUNE_TICKS)?
         .execute(params![name, tick_at - KEEP_TICKS_MS])?;
-    jobs::insert_many(conn, std::slice::from_ref(job))?;
+    jobs::insert_many(conn, &[job])?;
     Ok(true)
 }
 

@@ -4,6 +4,7 @@ use super::fixtures::{
     claim, claim_request, complete, dead, finish, get, ids, insert, insert_one, new_job, release,
     LEASE_MS, T0,
 };
+use crate::InsertJobs;
 use crate::{DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, RescueScope, Stats, Store};
 
 /// Every field of a [`NewJob`] comes back from `job_get`, and a new job starts
@@ -309,13 +310,7 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
             depends_on: vec![DepRef::Batch(0)],
         },
     ];
-    assert_eq!(
-        store
-            .job_insert_graph(&graph)
-            .expect("job_insert_graph")
-            .len(),
-        2
-    );
+    assert_eq!(store.job_insert(&graph).expect("job_insert").len(), 2);
     check("a graph insert");
     let batch = claim(store, "w", &["q"], 12, T0);
     check("a claim");

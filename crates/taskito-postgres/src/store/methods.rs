@@ -17,11 +17,15 @@ use crate::{
 };
 
 impl Store for PostgresStore {
-    fn job_insert_many(&self, new: &[NewJob]) -> Result<Vec<String>> {
-        if new.is_empty() {
+    fn job_insert(&self, batch: &[GraphJob]) -> Result<Vec<String>> {
+        if batch.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(|tx, prior| insert::insert_many(tx, new, prior))
+        if batch.iter().all(|node| node.depends_on.is_empty()) {
+            let jobs: Vec<&NewJob> = batch.iter().map(|node| &node.job).collect();
+            return self.write(|tx, prior| insert::insert_many(tx, &jobs, prior));
+        }
+        self.write(|tx, prior| graph::insert_graph(tx, batch, prior))
     }
 
     fn job_get(&self, id: &str) -> Result<Option<Job>> {
@@ -197,10 +201,6 @@ impl Store for PostgresStore {
 
     // --- dependencies ---
 
-    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
-        self.write(|tx, prior| dependencies::insert_dependent(tx, job, depends_on, prior))
-    }
-
     fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>> {
         self.read(|c| match direction {
             Direction::DependsOn => dependencies::dependencies(c, id),
@@ -286,14 +286,5 @@ impl Store for PostgresStore {
         limit: u32,
     ) -> Result<Vec<SeriesBucket>> {
         self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
-    }
-
-    // --- job graphs: a whole canvas in one transaction ---
-
-    fn job_insert_graph(&self, graph: &[GraphJob]) -> Result<Vec<String>> {
-        if graph.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.write(|tx, prior| graph::insert_graph(tx, graph, prior))
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::{NewJob, Store};
 use taskito_postgres::{claim_sql, PostgresStore, PLANNER_SETTINGS};

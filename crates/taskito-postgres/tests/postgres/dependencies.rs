@@ -2,6 +2,7 @@
 //! completions racing with inserts of dependents.
 
 use std::thread;
+use taskito_core::InsertJobs;
 
 use taskito_core::{JobState, Store};
 use taskito_postgres::{COMPLETE_MANY_SQL, PLANNER_SETTINGS};

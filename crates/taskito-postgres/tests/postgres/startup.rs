@@ -4,6 +4,7 @@
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::{Error, Store};
 use taskito_postgres::{PostgresOptions, PostgresStore};
