@@ -70,7 +70,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   (or while a write made of one statement ran: a claim, a batch of only
 ///   `Complete` outcomes) does not know whether it committed; each method then
 ///   behaves as follows on its next attempt:
-///   - `job_insert_many`: the client-chosen ids are looked up; if the batch is
+///   - `job_insert`: the client-chosen ids are looked up; if the batch is
 ///     there, its ids (or the key holders) are returned, otherwise it is
 ///     inserted again;
 ///   - `job_claim`: each claim call writes a token of its own on the rows it

@@ -1,4 +1,4 @@
-//! A whole canvas inserted in one transaction (`job_insert_graph`): batch
+//! A whole canvas inserted in one transaction (`Store::job_insert` with dependencies): batch
 //! dependencies, refusal of the whole batch, and no race with a fast worker.
 
 use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, T0};
