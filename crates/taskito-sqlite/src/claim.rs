@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 
 use rusqlite::{params, Connection};
-use taskito_core::{ClaimRequest, Job, JobState};
+use taskito_core::{ClaimRequest, Job, JobState, EXPIRED_ERROR};
 
 use crate::busy::TxResult;
 use crate::counts;
@@ -25,13 +25,14 @@ pub(crate) fn claimable(conn: &Connection, req: &ClaimRequest) -> TxResult<bool>
 /// Runs inside the caller's write transaction, so two claims (in this process
 /// or another) serialize on SQLite's write lock and never share a job.
 ///
-/// Pending jobs whose `expires_at` has passed are first marked `failed` with
-/// "expired before it could run": they can no longer start, and leaving them
-/// would keep them at the head of the ready index for every later claim.
+/// Pending jobs whose `expires_at` has passed are first ended as
+/// `Store::job_claim` says (`failed`, [`EXPIRED_ERROR`]): they can no longer
+/// start, and leaving them would keep them at the head of the ready index for
+/// every later claim.
 pub(crate) fn claim(conn: &Connection, req: &ClaimRequest) -> TxResult<Vec<Job>> {
     let expired = conn
         .prepare_cached(EXPIRE)?
-        .query_map([req.now], |r| {
+        .query_map(params![req.now, EXPIRED_ERROR], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -17,23 +17,9 @@ const LIST: &str = include_str!("../queries/dependency_list.sql");
 const DEPENDENTS: &str = include_str!("../queries/dependent_list.sql");
 const STATUS: &str = "SELECT status FROM jobs WHERE id = ?1";
 
-/// Why a job ended without completing, as its dependents' error says it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Ended {
-    Dead,
-    Expired,
-    Cancelled,
-}
-
-impl Ended {
-    fn how(self) -> &'static str {
-        match self {
-            Self::Dead => "died",
-            Self::Expired => "expired before it could run",
-            Self::Cancelled => "was cancelled",
-        }
-    }
-}
+/// How a job ended without completing, as its dependents' error says it
+/// (the words are core's).
+pub(crate) use taskito_core::DependencyEnd as Ended;
 
 /// Runs inside the caller's write transaction (which serializes it with every
 /// finish, so a dependency cannot end between the check and the edge).
@@ -101,7 +87,7 @@ pub(crate) fn release(conn: &Connection, id: &str) -> TxResult<()> {
 pub(crate) fn cascade(conn: &Connection, id: &str, ended: Ended, now: i64) -> TxResult<()> {
     let mut frontier = vec![(id.to_owned(), ended)];
     while let Some((parent, ended)) = frontier.pop() {
-        let error = format!("cancelled: dependency {parent} {}", ended.how());
+        let error = ended.dependent_error(&parent);
         let children = conn
             .prepare_cached(CASCADE)?
             .query_map(params![parent, error, now], |r| {

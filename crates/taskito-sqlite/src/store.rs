@@ -27,10 +27,6 @@ const READERS: usize = 3;
 /// in a memory database of its own that only its threads reach.
 ///
 /// Where the [`Store`] docs leave room, this store:
-/// - reads a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) as "no limit";
-/// - fails pending jobs whose `expires_at` has passed at the next claim (any
-///   queue), with status `failed` and error "expired before it could run";
-///   a job may still start at exactly its `expires_at`;
 /// - never shortens a lease in [`Store::worker_heartbeat`];
 /// - keeps `retry_count` unchanged on a `Dead` outcome (the dead letter records
 ///   the retries spent before it);
