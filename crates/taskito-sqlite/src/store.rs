@@ -14,6 +14,7 @@ use taskito_core::{Error, Result};
 
 use crate::busy::{self, TxResult};
 use crate::connection::{self, Database, Role};
+use crate::counts::{self, Tx};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{errors, migrations, SqliteOptions};
@@ -131,13 +132,14 @@ impl SqliteStore {
     }
 
     /// Runs `op` in one `BEGIN IMMEDIATE` transaction on the writer, rerun from
-    /// the start while other processes hold the lock.
-    fn write<T>(&self, mut op: impl FnMut(&Connection) -> TxResult<T>) -> Result<T> {
+    /// the start while other processes hold the lock. The transaction records
+    /// the jobs it moves in `job_counts` before it commits (`counts::recording`).
+    fn write<T>(&self, mut op: impl FnMut(&Tx<'_>) -> TxResult<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
         self.file.check()?;
         busy::with_retry(&self.path, self.budget, || {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = op(&tx)?;
+            let value = counts::recording(&tx, &mut op)?;
             tx.commit()?;
             Ok(value)
         })

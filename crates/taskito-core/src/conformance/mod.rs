@@ -10,6 +10,7 @@
 mod claims;
 mod concurrency;
 mod controls;
+mod counts;
 mod dead_letters;
 mod dependencies;
 mod fixtures;
@@ -29,6 +30,7 @@ mod workers;
 pub use claims::*;
 pub use concurrency::*;
 pub use controls::*;
+pub use counts::*;
 pub use dead_letters::*;
 pub use dependencies::*;
 pub use graph::*;
@@ -78,6 +80,7 @@ macro_rules! __taskito_for_each_check {
                 list_is_newest_first_and_filtered,
                 stats_count_jobs_per_state,
                 stats_stay_exact_through_every_transition,
+                stats_stay_exact_through_delays_ticks_and_cascades,
                 cancel_applies_only_to_pending_jobs,
                 unique_key_maps_to_the_live_job,
                 unique_key_repeated_in_one_batch_maps_to_the_first,
