@@ -2,7 +2,10 @@
 //! a row limit of 0, expiry at claim.
 
 use super::fixtures::{claim, complete, dead, finish, get, insert, new_job, running, T0};
-use crate::{JobCursor, JobFilter, JobState, LogFilter, NewJob, NewLogEntry, Store, EXPIRED_ERROR};
+use crate::{
+    is_expired, JobCursor, JobFilter, JobState, LogFilter, NewJob, NewLogEntry, Store,
+    EXPIRED_ERROR,
+};
 
 fn jobs(store: &dyn Store, limit: u32) -> usize {
     store
@@ -120,8 +123,12 @@ pub fn an_expired_job_is_never_claimed_and_fails(store: &dyn Store) {
     let mut due = vec![ids[2].as_str(), ids[3].as_str()];
     due.sort_unstable();
     assert_eq!(got, due, "only the jobs still in time run");
+    for job in &claimed {
+        assert!(!is_expired(job.expires_at, T0 + 11), "{job:?}");
+    }
     for id in &ids[..2] {
         let job = get(store, id);
+        assert!(is_expired(job.expires_at, T0 + 11));
         assert_eq!(job.status, JobState::Failed, "{id}");
         assert_eq!(job.error.as_deref(), Some(EXPIRED_ERROR));
         assert_eq!(job.completed_at, Some(T0 + 11));
