@@ -6,8 +6,8 @@
 //! Every write runs in a [`Tx`] (`SqliteStore::write` opens it with
 //! [`recording`]); a statement that moves jobs is a [`Move`], declared below
 //! with the change each row it touches makes, and runs only through
-//! [`Tx::execute`], [`Tx::rows`], [`Tx::row`] or [`Tx::jobs`], which tally the
-//! rows. [`recording`] writes the tally once, just before the commit: one
+//! [`Tx::execute`], [`Tx::rows`], [`Tx::row`], [`Tx::jobs`] or [`Tx::prepare`],
+//! which tally the rows. [`recording`] writes the tally once, just before the commit: one
 //! UPDATE per state whose count changed, however many statements and jobs the
 //! transaction moved. So no caller can change a status without the counts.
 //! The tests (`counts_tests.rs`) fail if a statement in `queries/` (or inline
@@ -23,7 +23,7 @@
 use std::cell::Cell;
 use std::ops::Deref;
 
-use rusqlite::{Connection, OptionalExtension, Params, Row};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, Params, Row};
 use taskito_core::{Job, JobState};
 
 use crate::busy::TxResult;
@@ -140,6 +140,16 @@ impl Tx<'_> {
         Ok(n)
     }
 
+    /// `m` prepared once, to run many times in a loop (a batch insert), each
+    /// run counted like [`Tx::execute`].
+    pub(crate) fn prepare(&self, m: &Move) -> TxResult<Prepared<'_>> {
+        Ok(Prepared {
+            stmt: self.conn.prepare_cached(m.query.sql())?,
+            tx: self,
+            change: m.change,
+        })
+    }
+
     /// Runs `m`, whose `RETURNING` yields one row per job it changed.
     pub(crate) fn rows<T>(
         &self,
@@ -191,6 +201,22 @@ impl Tx<'_> {
             Change::Delete(from) => tally[slot(from)] -= n,
         }
         self.tally.set(tally);
+    }
+}
+
+/// A [`Move`] prepared by [`Tx::prepare`].
+pub(crate) struct Prepared<'t> {
+    stmt: CachedStatement<'t>,
+    tx: &'t Tx<'t>,
+    change: Change,
+}
+
+impl Prepared<'_> {
+    /// Runs the statement and counts the rows it changed.
+    pub(crate) fn execute(&mut self, params: impl Params) -> TxResult<usize> {
+        let n = self.stmt.execute(params)?;
+        self.tx.record(self.change, n);
+        Ok(n)
     }
 }
 

@@ -23,28 +23,26 @@ const SET_PROGRESS: &str = include_str!("../queries/job_set_progress.sql");
 
 /// Runs inside the caller's write transaction.
 pub(crate) fn insert_many(conn: &Tx<'_>, jobs: &[NewJob]) -> TxResult<Vec<String>> {
+    let mut insert = conn.prepare(&counts::INSERT)?;
     let mut ids = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let inserted = conn
-            .execute(
-                &counts::INSERT,
-                params![
-                    job.id,
-                    job.queue,
-                    job.task_name,
-                    job.priority,
-                    job.created_at,
-                    job.scheduled_at,
-                    job.max_retries,
-                    job.backoff_ms,
-                    job.timeout_ms,
-                    job.unique_key,
-                    job.metadata,
-                    job.expires_at,
-                    job.result_ttl_ms,
-                    job.payload,
-                ],
-            )
+        let inserted = insert
+            .execute(params![
+                job.id,
+                job.queue,
+                job.task_name,
+                job.priority,
+                job.created_at,
+                job.scheduled_at,
+                job.max_retries,
+                job.backoff_ms,
+                job.timeout_ms,
+                job.unique_key,
+                job.metadata,
+                job.expires_at,
+                job.result_ttl_ms,
+                job.payload,
+            ])
             .map_err(|e| duplicate_id(e, &job.id))?;
         if inserted == 1 {
             ids.push(job.id.clone());
