@@ -1,6 +1,7 @@
 //! taskito's domain: jobs, their states and outcomes, retry policy, time, and the
 //! [`Store`] trait every storage backend implements. No I/O lives here.
 
+mod admission;
 mod clock;
 mod cron;
 mod error;
@@ -15,12 +16,17 @@ mod overview;
 mod periodic;
 mod records;
 mod retry;
+mod rules;
 mod spec;
 mod store;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use admission::{
+    admit_needs_write, decide_admit, decide_rate, decide_record, record_needs_write, RateDecision,
+    RateState, Reservation,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::CronSchedule;
 pub use error::{Error, Result};
@@ -38,5 +44,6 @@ pub use records::{
     RescueReport, RescueScope, Stats, WorkerInfo,
 };
 pub use retry::RetryPolicy;
+pub use rules::{is_expired, row_limit, DependencyEnd, EXPIRED_ERROR};
 pub use spec::{plan, JobSpec};
 pub use store::Store;

@@ -13,6 +13,17 @@ use crate::{JobCursor, SeriesBucket};
 /// Implementations must be safe to share between threads and between processes
 /// using the same database; they retry transient lock contention themselves and
 /// only return [`crate::Error::Busy`] after a long wait. Times are Unix ms.
+///
+/// Rules every method follows, decided in core so the backends cannot differ:
+/// - **A row limit of 0 means no limit** ([`crate::row_limit`]): the `limit`
+///   of [`JobFilter`] and [`LogFilter`], and the `limit` of
+///   [`Store::dead_list`] and [`Store::job_completion_series`]; any other
+///   value returns at most that many rows. (A *claim's* `limit` counts slots:
+///   0 claims nothing, see [`Store::job_claim`].)
+/// - **Limits and breakers load, decide, save** (`crate::admission`): one write
+///   transaction loads the stored state, locked against other stores, the core
+///   function decides ([`crate::decide_rate`], [`crate::decide_admit`],
+///   [`crate::decide_record`]), and only what it says changed is written.
 pub trait Store: Send + Sync {
     /// Inserts every job of `jobs` in one transaction, in order, and returns for
     /// each the id of the job that now stands for it: its own id, or for a
@@ -57,7 +68,19 @@ pub trait Store: Send + Sync {
     /// Each claimed job becomes `running`, its `attempt` grows by one, and it is
     /// leased to `req.worker_id` until `req.now + req.lease_ms`. Returns the claimed
     /// jobs in that order (empty when none is ready). Two concurrent claims never
-    /// return the same job.
+    /// return the same job. A claim that can take nothing
+    /// ([`ClaimRequest::claims_nothing`]: `limit` 0 or no queues) returns
+    /// nothing and changes nothing.
+    ///
+    /// Expiry: a pending job whose `expires_at` is before `req.now`
+    /// ([`crate::is_expired`]; a job may start at exactly its `expires_at`) is
+    /// never returned. Any claim that can take something first ends every such
+    /// job, in any queue: it becomes `failed` with the error
+    /// [`crate::EXPIRED_ERROR`] and `completed_at = req.now`; its `attempt`
+    /// and `retry_count` stay, no `job_errors` row is written, it is not copied
+    /// to the dead letters, and [`Store::job_stats`] counts it as failed. Its
+    /// pending dependents are cancelled as for any job that cannot complete
+    /// (error [`crate::DependencyEnd::Expired`]'s).
     fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>>;
 
     /// Writes a batch of attempt outcomes in one transaction. An outcome applies
@@ -105,7 +128,8 @@ pub trait Store: Send + Sync {
     /// Deletes `complete` jobs finished before `before`. Returns how many.
     fn job_purge_completed(&self, before: i64) -> Result<u64>;
 
-    /// The dead-letter entries, newest first, without payloads.
+    /// The dead-letter entries, newest first, without payloads; at most `limit`
+    /// (0: no limit) after skipping `offset`.
     fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>>;
 
     /// Enqueues a fresh copy of a dead-lettered job (new id, no retries spent,
@@ -149,7 +173,10 @@ pub trait Store: Send + Sync {
     /// job is told to wait for it. Otherwise the next free slot
     /// (`max(next, now)`) is taken: the job runs if it is `now`, or else the slot
     /// is reserved for the job and it is told to wait for it. So jobs waiting for
-    /// a limit come back one slot apart, not all at once. One transaction.
+    /// a limit come back one slot apart, not all at once. One transaction:
+    /// load the job's reservation and the limit's next slot (locked),
+    /// [`crate::decide_rate`], save what it decided; so concurrent callers,
+    /// through any store on the database, never get the same slot.
     fn rate_acquire(
         &self,
         key: &str,
@@ -159,8 +186,11 @@ pub trait Store: Send + Sync {
     ) -> Result<Admission>;
 
     /// Whether job `job_id` of `task` may start at `now` under its circuit
-    /// breaker (see [`Breaker::admit`]); a closed or unknown breaker is only
-    /// read. Records `config` as the breaker's settings when it writes.
+    /// breaker (see [`Breaker::admit`]). A closed or unknown breaker is only
+    /// read, outside any write transaction ([`crate::admit_needs_write`]);
+    /// otherwise load (locked), [`crate::decide_admit`], save: an open breaker
+    /// past its cool-down admits one job as its trial and records it (state
+    /// `half_open`). Records `config` as the breaker's settings when it writes.
     fn breaker_admit(
         &self,
         task: &str,
@@ -171,7 +201,8 @@ pub trait Store: Send + Sync {
 
     /// Records how an attempt of `job_id` of `task` ended (see
     /// [`Breaker::record`]), creating the breaker at its first failure. A success
-    /// that changes nothing writes nothing.
+    /// that changes nothing writes nothing ([`crate::record_needs_write`], then
+    /// load (locked), [`crate::decide_record`], save).
     fn breaker_record(
         &self,
         task: &str,
@@ -261,7 +292,8 @@ pub trait Store: Send + Sync {
 
     /// The jobs completed at or after `since`, grouped into buckets of `bucket_ms`
     /// starting at `since`, oldest first; only non-empty buckets. Reads at most the
-    /// `limit` most recently completed jobs, so its cost is bounded whatever the rate.
+    /// `limit` most recently completed jobs (0: no limit), so its cost is bounded
+    /// whatever the rate.
     fn job_completion_series(
         &self,
         since: i64,

@@ -38,10 +38,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// notifications for [`Store::change_marker`].
 ///
 /// Where the [`Store`] docs leave room, this store makes SQLite's choices:
-/// - a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) means "no limit";
-/// - pending jobs whose `expires_at` has passed are marked `failed` with error
-///   "expired before it could run" at the next claim (any queue); a job may
-///   still start at exactly its `expires_at`;
 /// - [`Store::worker_heartbeat`] never shortens a lease;
 /// - a `Dead` outcome keeps `retry_count` (the dead letter records the retries
 ///   spent before it), and so does a `Cancelled` one;

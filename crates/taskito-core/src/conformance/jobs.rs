@@ -253,7 +253,7 @@ pub fn stats_count_jobs_per_state(store: &dyn Store) {
 }
 
 /// The counts `job_stats` gives, by listing every job of each state.
-fn listed_stats(store: &dyn Store) -> Stats {
+pub(crate) fn listed_stats(store: &dyn Store) -> Stats {
     let mut stats = Stats::default();
     for state in [
         JobState::Pending,
@@ -277,7 +277,9 @@ fn listed_stats(store: &dyn Store) -> Stats {
 /// `job_stats` (kept by the backend rather than counted per call) agrees with
 /// the jobs themselves after every kind of move between states: batch and
 /// single inserts, claims, each outcome, rescue, cancel, replay, dead-letter
-/// retry and both purges, with and without compaction in between.
+/// retry and both purges, with and without compaction in between (delays,
+/// periodic ticks and the other cascades: `counts::stats_stay_exact_through_
+/// delays_ticks_and_cascades`).
 pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     let check = |what: &str| {
         assert_eq!(

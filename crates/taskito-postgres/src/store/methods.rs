@@ -3,10 +3,10 @@
 //! module that holds its statements.
 
 use taskito_core::{
-    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Direction,
-    FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter,
-    MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, QueueDepth, ReplayRecord,
-    RescueReport, RescueScope, Result, SeriesBucket, Stats, Store, WorkerInfo,
+    admit_needs_write, record_needs_write, Admission, Breaker, BreakerConfig, ClaimRequest,
+    DeadLetter, Direction, FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter,
+    LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, QueueDepth,
+    ReplayRecord, RescueReport, RescueScope, Result, SeriesBucket, Stats, Store, WorkerInfo,
 };
 
 use super::PostgresStore;
@@ -52,7 +52,7 @@ impl Store for PostgresStore {
     }
 
     fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
-        if req.limit == 0 || req.queues.is_empty() {
+        if req.claims_nothing() {
             return Ok(Vec::new());
         }
         let token = claim::token();
@@ -171,7 +171,7 @@ impl Store for PostgresStore {
     ) -> Result<Admission> {
         // A closed (or never failed) breaker, the common case, is only read.
         let current = self.read(|c| limits::breaker_get(c, task))?;
-        if current.is_none_or(|b| b.state == BreakerState::Closed) {
+        if !admit_needs_write(current.as_ref()) {
             return Ok(Admission::Run);
         }
         self.write(|tx, _| limits::breaker_admit(tx, task, config, job_id, now))
@@ -188,7 +188,7 @@ impl Store for PostgresStore {
         if !failed {
             // A success changes only a half-open breaker.
             let current = self.read(|c| limits::breaker_get(c, task))?;
-            if current.is_none_or(|b| b.state != BreakerState::HalfOpen) {
+            if !record_needs_write(current.as_ref(), failed) {
                 return Ok(());
             }
         }

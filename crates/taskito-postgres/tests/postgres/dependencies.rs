@@ -149,6 +149,7 @@ pub(super) fn expiry_and_its_cascade_commit_together() {
                 &vec!["other".to_owned()],
                 &10_i64,
                 &"token",
+                &taskito_core::EXPIRED_ERROR,
             ],
         )
         .expect("the claim statement alone");
