@@ -1,6 +1,6 @@
 """delay() from 1 and from 8 producer threads: ours beside the original taskito 0.22.
 
-    .venv/bin/python benchmarks/concurrent_enqueue.py [--jobs N] [--rounds R]
+    .venv/bin/python benchmarks/concurrent_enqueue.py [--jobs N] [--rounds R] [--postgres URL]
 
 Each library runs in its own interpreter (both import as ``taskito``; 0.22 comes from
 ``benchmarks/.venvs/taskito022``, made from ``peers/taskito022.txt`` on first use) on
@@ -8,6 +8,9 @@ a fresh SQLite file, with no worker running. A round enqueues N jobs with ``dela
 from one thread, then N jobs split over 8 threads; every call returns only once its
 job is committed. Rounds alternate between the libraries so both see the same noise;
 the best round of each is reported, and the ratios of ours to 0.22.
+
+With ``--postgres URL`` both libraries store into that PostgreSQL database instead (each
+round in a schema of its own, dropped afterwards).
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ import json, sys, threading, time
 from taskito import Queue
 
 db, jobs = sys.argv[1], int(sys.argv[2])
-queue = Queue(db_path=db)
+if db.startswith("postgres"):
+    url, schema = db.rsplit("#", 1)
+    queue = Queue(backend="postgres", db_url=url, schema=schema)
+else:
+    queue = Queue(db_path=db)
 
 @queue.task()
 def noop(i):
@@ -56,32 +63,49 @@ print(json.dumps(rates))
 """
 
 
-def run(python: str, jobs: int, cwd: Path) -> dict[str, float]:
+def run(python: str, jobs: int, cwd: Path, postgres: str | None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run(
-            [python, "-c", PROBE, str(Path(tmp) / "q.db"), str(jobs)],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        schema = f"bench_enqueue_{Path(tmp).name.lower()}"
+        target = f"{postgres}#{schema}" if postgres else str(Path(tmp) / "q.db")
+        try:
+            done = subprocess.run(
+                [python, "-c", PROBE, target, str(jobs)],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+        finally:
+            if postgres:
+                drop_schema(postgres, schema)
     if done.returncode != 0:
         raise SystemExit(f"{python} failed: {done.stderr.strip().splitlines()[-1:]}")
     rates: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return rates
 
 
+def drop_schema(url: str, schema: str) -> None:
+    subprocess.run(
+        ["psql", "-X", "-q", url, "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
+        capture_output=True,
+        check=False,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=8_000, help="jobs per phase (default 8000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per library (default 3)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="store into this PostgreSQL database instead of SQLite"
+    )
     args = parser.parse_args()
     peer = str(venvs.ensure("taskito022", "taskito022.txt", venvs.base_python()))
     ours = sys.executable
     best: dict[str, dict[str, float]] = {"ours": {}, "taskito 0.22": {}}
     for round_no in range(args.rounds):
         for name, python, cwd in (("ours", ours, ROOT), ("taskito 0.22", peer, Path("/"))):
-            rates = run(python, args.jobs, cwd)
+            rates = run(python, args.jobs, cwd, args.postgres)
             for threads, rate in rates.items():
                 best[name][threads] = max(best[name].get(threads, 0.0), rate)
             print(

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use pyo3::types::PyCFunction;
-use taskito_engine::WorkerHandle;
+use taskito_engine::Shutdown;
 
 /// Set when the exit hook begins: workers then stop without a word.
 static EXITING: AtomicBool = AtomicBool::new(false);
@@ -42,14 +42,18 @@ static ATTACHED: AtomicUsize = AtomicUsize::new(0);
 static LIVE: Mutex<Vec<LiveWorker>> = Mutex::new(Vec::new());
 static HOOKED: AtomicBool = AtomicBool::new(false);
 
+/// How long past its grace the hook waits for a worker to stop.
+const STOP_MARGIN: Duration = Duration::from_secs(10);
 /// How long the hook waits for threads already on their way back into Python.
 const RETURN_WAIT: Duration = Duration::from_secs(2);
 /// How long it waits for threads of ours still running Python (an interrupted job
 /// finishing its attempt on a loaded machine).
 const ATTACHED_WAIT: Duration = Duration::from_secs(15);
 
+/// A worker as the exit hook sees it: its stop signal, tracked before its threads
+/// start, so a job already running when the program ends is always stopped first.
 struct LiveWorker {
-    handle: Weak<WorkerHandle>,
+    shutdown: Weak<Shutdown>,
     grace: Duration,
 }
 
@@ -161,13 +165,14 @@ where
     value
 }
 
-/// Records a started worker so the exit hook can stop it; registers the hook once.
-pub(crate) fn track(py: Python<'_>, handle: &Arc<WorkerHandle>, grace: Duration) -> PyResult<()> {
+/// Records a worker about to start (before its threads exist) so the exit hook can
+/// stop it; registers the hook once. See [`forget`] for a start that failed.
+pub(crate) fn track(py: Python<'_>, shutdown: &Arc<Shutdown>, grace: Duration) -> PyResult<()> {
     {
         let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
-        live.retain(|w| w.handle.strong_count() > 0);
+        live.retain(|w| w.shutdown.strong_count() > 0);
         live.push(LiveWorker {
-            handle: Arc::downgrade(handle),
+            shutdown: Arc::downgrade(shutdown),
             grace,
         });
     }
@@ -180,24 +185,32 @@ pub(crate) fn track(py: Python<'_>, handle: &Arc<WorkerHandle>, grace: Duration)
     Ok(())
 }
 
+/// Stops tracking a worker whose start failed (its stop signal never turns `Stopped`).
+pub(crate) fn forget(shutdown: &Arc<Shutdown>) {
+    LIVE.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|w| !std::ptr::eq(w.shutdown.as_ptr(), Arc::as_ptr(shutdown)));
+}
+
 /// The `atexit` hook: stop every worker of this process, then mark the end.
 fn stop_at_exit(py: Python<'_>) {
     EXITING.store(true, Ordering::Release);
-    let workers: Vec<(Arc<WorkerHandle>, Duration)> = LIVE
+    let workers: Vec<(Arc<Shutdown>, Duration)> = LIVE
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .drain(..)
-        .filter_map(|w| Some((w.handle.upgrade()?, w.grace)))
+        .filter_map(|w| Some((w.shutdown.upgrade()?, w.grace)))
         .collect();
     // Not through `detach`: this thread is the one that finalizes.
     py.detach(|| {
-        for (handle, _) in &workers {
-            handle.request_shutdown();
+        for (shutdown, _) in &workers {
+            shutdown.request();
         }
-        for (handle, grace) in &workers {
-            // The engine gives running jobs `grace`, then releases them; a little
-            // more for the last outcomes to be written.
-            let _ = handle.wait(*grace + Duration::from_secs(2));
+        for (shutdown, grace) in &workers {
+            // The engine gives running jobs `grace`, then releases and interrupts
+            // them; more for the last outcomes to be written on a loaded machine (the
+            // wait ends as soon as the worker has stopped).
+            let _ = shutdown.wait_stopped(*grace + STOP_MARGIN);
         }
         FINALIZING.store(true, Ordering::SeqCst);
         // Threads waiting outside Python park when they come back, so they are

@@ -8,7 +8,7 @@ use taskito_engine::{Bell, InsertGroup, Phase, Shutdown, Signals, Wake, Worker, 
 use crate::backend;
 use crate::errors::{IntoPyResult, QueueError};
 use crate::executor::PyExecutor;
-use crate::lifecycle::detach;
+use crate::lifecycle::{self, detach};
 use crate::limits::{task_limits, TaskLimitsArg};
 use crate::periodic::{task_of, PeriodicTuple};
 use crate::worker::NativeWorker;
@@ -148,11 +148,20 @@ impl NativeQueue {
             shutdown,
             committed: Arc::clone(&self.committed),
         };
-        let handle = detach(py, || {
+        // Tracked before its threads start: the program may end while the start is
+        // still returning, with jobs already running (see `lifecycle`).
+        let stop = Arc::clone(&signals.shutdown);
+        lifecycle::track(py, &stop, Duration::from_millis(grace_ms))?;
+        let started = detach(py, || {
             Worker::start(store, executor, clock, config, signals)
-        })
-        .py()?;
-        NativeWorker::new(py, handle, Duration::from_millis(grace_ms))
+        });
+        match started {
+            Ok(handle) => Ok(NativeWorker::new(handle)),
+            Err(e) => {
+                lifecycle::forget(&stop);
+                Err(crate::errors::to_py(&e))
+            }
+        }
     }
 
     /// Gracefully stops the running worker, or the next one to start.

@@ -14,11 +14,12 @@ pub struct NativeWorker {
 }
 
 impl NativeWorker {
-    /// Wraps a started worker; the interpreter's exit stops it (see `lifecycle`).
-    pub(crate) fn new(py: Python<'_>, handle: WorkerHandle, grace: Duration) -> PyResult<Self> {
-        let handle = Arc::new(handle);
-        lifecycle::track(py, &handle, grace)?;
-        Ok(Self { handle })
+    /// Wraps a started worker (tracked for the interpreter's exit before it started,
+    /// see `lifecycle::track`).
+    pub(crate) fn new(handle: WorkerHandle) -> Self {
+        Self {
+            handle: Arc::new(handle),
+        }
     }
 }
 
