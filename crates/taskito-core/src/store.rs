@@ -24,7 +24,14 @@ pub trait Store: Send + Sync {
     fn job_get(&self, id: &str) -> Result<Option<Job>>;
 
     /// Jobs matching `filter`, newest `created_at` first.
-    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>>;
+    ///
+    /// With `after`, the filter's `offset` is ignored and only the jobs that come
+    /// after that cursor in this order are returned: keyset paging, whose cost
+    /// does not grow with the page number (the dashboard's pages). Jobs created at
+    /// the same millisecond keep the order a listing without `after` gives them;
+    /// if the cursor's job no longer exists, the page starts with the jobs created
+    /// before `cursor.created_at`.
+    fn job_list(&self, filter: &JobFilter, after: Option<&JobCursor>) -> Result<Vec<Job>>;
 
     /// Counts of jobs per state over all queues.
     fn job_stats(&self) -> Result<Stats>;
@@ -250,13 +257,6 @@ pub trait Store: Send + Sync {
         Ok(())
     }
     // --- dashboard ---
-
-    /// Like [`Store::job_list`] (its `offset` ignored), but only the jobs that come
-    /// after `cursor` in the newest-first order: keyset paging, whose cost does not
-    /// grow with the page number. Jobs created at the same millisecond keep the
-    /// order `job_list` gives them; if the cursor's job no longer exists, the page
-    /// starts with the jobs created before `cursor.created_at`.
-    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>>;
 
     /// The jobs completed at or after `since`, grouped into buckets of `bucket_ms`
     /// starting at `since`, oldest first; only non-empty buckets. Reads at most the

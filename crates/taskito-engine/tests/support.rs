@@ -75,8 +75,8 @@ impl<S: Store> Store for Counting<S> {
     fn job_get(&self, id: &str) -> Result<Option<Job>> {
         self.inner.job_get(id)
     }
-    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        self.inner.job_list(filter)
+    fn job_list(&self, filter: &JobFilter, after: Option<&JobCursor>) -> Result<Vec<Job>> {
+        self.inner.job_list(filter, after)
     }
     fn job_stats(&self) -> Result<Stats> {
         self.inner.job_stats()
@@ -234,9 +234,6 @@ impl<S: Store> Store for Counting<S> {
     }
 
     // --- dashboard ---
-    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
-        self.inner.job_list_after(filter, cursor)
-    }
     fn job_completion_series(
         &self,
         since: i64,

@@ -112,7 +112,7 @@ pub fn hostile_names_round_trip_harmlessly(store: &dyn Store) {
         ..JobFilter::default()
     };
     assert_eq!(
-        ids(&store.job_list(&filter).expect("job_list")),
+        ids(&store.job_list(&filter, None).expect("job_list")),
         vec![id.clone()]
     );
     let filter = JobFilter {
@@ -121,7 +121,7 @@ pub fn hostile_names_round_trip_harmlessly(store: &dyn Store) {
         ..JobFilter::default()
     };
     assert_eq!(
-        ids(&store.job_list(&filter).expect("job_list")),
+        ids(&store.job_list(&filter, None).expect("job_list")),
         vec![id.clone()]
     );
 
@@ -156,7 +156,7 @@ pub fn list_is_newest_first_and_filtered(store: &dyn Store) {
     let d = insert_one(store, make("q1", "t1", T0 + 3));
     assert!(store.job_cancel(&b, T0 + 4).expect("job_cancel"));
     let (a, b, c, d) = (a.as_str(), b.as_str(), c.as_str(), d.as_str());
-    let list = |filter: JobFilter| ids(&store.job_list(&filter).expect("job_list"));
+    let list = |filter: JobFilter| ids(&store.job_list(&filter, None).expect("job_list"));
     let all = JobFilter {
         limit: 100,
         ..JobFilter::default()
@@ -267,7 +267,7 @@ fn listed_stats(store: &dyn Store) -> Stats {
             limit: 10_000,
             ..JobFilter::default()
         };
-        let n = store.job_list(&filter).expect("job_list").len();
+        let n = store.job_list(&filter, None).expect("job_list").len();
         stats.add(state, u64::try_from(n).expect("count"));
     }
     stats
@@ -391,11 +391,14 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     assert!(claim(store, "w", &["x"], 5, now).is_empty());
     check("an expiry cascading to two dependents");
     let mut moved: Vec<JobState> = store
-        .job_list(&JobFilter {
-            queue: Some("x".to_owned()),
-            limit: 10,
-            ..JobFilter::default()
-        })
+        .job_list(
+            &JobFilter {
+                queue: Some("x".to_owned()),
+                limit: 10,
+                ..JobFilter::default()
+            },
+            None,
+        )
         .expect("job_list")
         .into_iter()
         .map(|j| j.status)

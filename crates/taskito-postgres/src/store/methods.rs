@@ -28,8 +28,11 @@ impl Store for PostgresStore {
         self.read(|c| jobs::get(c, id))
     }
 
-    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        self.read(|c| jobs::list(c, filter))
+    fn job_list(&self, filter: &JobFilter, after: Option<&JobCursor>) -> Result<Vec<Job>> {
+        self.read(|c| match after {
+            None => jobs::list(c, filter),
+            Some(cursor) => overview::list_after(c, filter, cursor),
+        })
     }
 
     fn job_stats(&self) -> Result<Stats> {
@@ -274,10 +277,6 @@ impl Store for PostgresStore {
     }
 
     // --- dashboard ---
-
-    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
-        self.read(|c| overview::list_after(c, filter, cursor))
-    }
 
     fn job_completion_series(
         &self,
