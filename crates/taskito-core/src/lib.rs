@@ -31,8 +31,8 @@ pub use outcome::{FinishReport, Outcome};
 pub use overview::{JobCursor, SeriesBucket};
 pub use periodic::PeriodicSchedule;
 pub use records::{
-    ClaimRequest, DeadLetter, Direction, JobErrorRecord, JobFilter, QueueDepth, ReplayRecord,
-    RescueReport, RescueScope, Stats, WorkerInfo,
+    ClaimRequest, DeadLetter, Direction, JobErrorRecord, JobFilter, PurgeTarget, QueueDepth,
+    ReplayRecord, RescueReport, RescueScope, Stats, WorkerInfo,
 };
 pub use retry::RetryPolicy;
 pub use store::Store;

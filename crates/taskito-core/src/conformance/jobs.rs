@@ -4,7 +4,9 @@ use super::fixtures::{
     claim, claim_request, complete, dead, finish, get, ids, insert, insert_one, new_job, release,
     LEASE_MS, T0,
 };
-use crate::{DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, RescueScope, Stats, Store};
+use crate::{
+    DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, PurgeTarget, RescueScope, Stats, Store,
+};
 
 /// Every field of a [`NewJob`] comes back from `job_get`, and a new job starts
 /// with no attempt, lease, result or error.
@@ -361,12 +363,7 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
         .expect("dead_retry");
     check("a replay and a dead-letter retry");
     assert_eq!(finish(store, &[complete(&pending[0])], T0 + 6), (1, 0));
-    assert!(
-        store
-            .job_purge_completed(T0 + 7)
-            .expect("job_purge_completed")
-            >= 2
-    );
+    assert!(store.purge(PurgeTarget::Completed, T0 + 7).expect("purge") >= 2);
     check("a purge");
     store.compact_counts().expect("compact_counts");
     check("a compaction after the purge");
@@ -437,8 +434,8 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     assert_eq!(finish(store, &[complete(&again[0])], now), (1, 0));
     assert_eq!(
         store
-            .job_purge_expired_results(now + 10)
-            .expect("job_purge_expired_results"),
+            .purge(PurgeTarget::ExpiredResults, now + 10)
+            .expect("purge"),
         1
     );
     check("a result-TTL purge");
