@@ -21,7 +21,7 @@ pub mod conformance;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::CronSchedule;
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use graph::{resolve_dependencies, DepRef, GraphJob};
 pub use job::{new_job_id, Job, JobState, NewJob};
 pub use limits::{Admission, Breaker, BreakerConfig, BreakerState, RateLimit, TRIAL_WAIT_MS};
