@@ -14,6 +14,7 @@ __all__ = [
     "OUTCOME_RETRY",
     "OUTCOME_SUCCESS",
     "JobRecord",
+    "JobSpec",
     "NativeObservability",
     "NativeQueue",
     "NativeWorker",
@@ -105,6 +106,73 @@ class NativeWorker:
         """Stop claiming, let running jobs finish within the grace period, release the rest."""
 
 @final
+class JobSpec:
+    """One job to enqueue: times in ms counted from the insert, values as given (the
+    engine clamps them: delay, retries and backoff >= 0, timeout >= 1 ms)."""
+
+    def __new__(
+        cls,
+        task_name: str,
+        payload: bytes,
+        *,
+        queue: str = ...,  # "default"
+        priority: int = 0,
+        delay_ms: int = 0,
+        max_retries: int = 3,
+        backoff_ms: int = 1_000,
+        timeout_ms: int = 300_000,
+        unique_key: str | None = None,
+        metadata: str | None = None,
+        expires_ms: int | None = None,
+        result_ttl_ms: int | None = None,
+        depends_on: list[str] = ...,
+        id: str | None = None,
+    ) -> JobSpec: ...
+    def replace(
+        self,
+        *,
+        payload: bytes | None = None,
+        delay_ms: int | None = None,
+        unique_key: str | None = None,
+        metadata: str | None = None,
+        expires_ms: int | None = None,
+        result_ttl_ms: int | None = None,
+        depends_on: list[str] | None = None,
+        id: str | None = None,
+    ) -> JobSpec:
+        """A copy with the given fields replaced (``None`` keeps the field)."""
+    def repeat(self, payloads: list[bytes]) -> list[JobSpec]:
+        """One copy per payload."""
+    @property
+    def task_name(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def delay_ms(self) -> int: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def backoff_ms(self) -> int: ...
+    @property
+    def timeout_ms(self) -> int: ...
+    @property
+    def unique_key(self) -> str | None: ...
+    @property
+    def metadata(self) -> str | None: ...
+    @property
+    def expires_ms(self) -> int | None: ...
+    @property
+    def result_ttl_ms(self) -> int | None: ...
+    @property
+    def depends_on(self) -> list[str]: ...
+    @property
+    def id(self) -> str | None: ...
+
+@final
 class NativeQueue:
     """One store (a SQLite file or a PostgreSQL schema) plus this process's wake-ups."""
 
@@ -120,38 +188,10 @@ class NativeQueue:
     @property
     def db_path(self) -> str:
         """The SQLite path, or the PostgreSQL URL without its password."""
-    def enqueue(
-        self,
-        task_name: str,
-        payload: bytes,
-        *,
-        queue: str,
-        priority: int,
-        delay_ms: int,
-        max_retries: int,
-        backoff_ms: int,
-        timeout_ms: int,
-        unique_key: str | None = None,
-        metadata: str | None = None,
-        expires_ms: int | None = None,
-        result_ttl_ms: int | None = None,
-    ) -> str: ...
-    def enqueue_many(
-        self,
-        task_name: str,
-        payloads: list[bytes],
-        *,
-        queue: str,
-        priority: int,
-        delay_ms: int,
-        max_retries: int,
-        backoff_ms: int,
-        timeout_ms: int,
-        unique_keys: list[str | None] | None = None,
-        metadata: str | None = None,
-        expires_ms: int | None = None,
-        result_ttl_ms: int | None = None,
-    ) -> list[str]: ...
+    def enqueue(self, specs: list[JobSpec]) -> list[str]:
+        """Stores every job of ``specs`` in one transaction (all or none); returns the id
+        that stands for each, in order (its own, or that of the live job holding its unique
+        key). A dependency naming the ``id`` of an earlier spec refers to that entry."""
     def get_job(self, job_id: str) -> JobRecord | None: ...
     def wait_for_job(self, job_id: str, timeout_s: float) -> JobRecord | None:
         """Blocks (without the GIL) until the job is terminal or ``timeout_s`` passes.
@@ -198,8 +238,7 @@ class NativeQueue:
         interrupt: Callable[[str], None] | None = None,
         prefetch: int | None = None,
         limits: list[_TaskLimits] | None = None,
-        periodic: list[tuple[str, str, str, str | None, str, bytes, int, int, int, int, int | None]]
-        | None = None,
+        periodic: list[tuple[str, str, str | None, JobSpec]] | None = None,
     ) -> NativeWorker:
         """Starts a worker in background threads and returns at once.
 
@@ -213,9 +252,8 @@ class NativeQueue:
         max(64, 32 x threads)).
         ``limits`` lists ``(task_name, (count, period_ms) | None, (threshold, window_ms,
         cooldown_ms) | None)``: each task's rate limit and circuit breaker.
-        ``periodic``: (name, task_name, cron_expr, timezone, queue, payload, priority,
-        max_retries, backoff_ms, timeout_ms, result_ttl_ms) per periodic task; the
-        worker registers them and enqueues each tick once with the other workers.
+        ``periodic``: (name, cron_expr, timezone, the job each tick enqueues) per periodic
+        task; the worker registers them and enqueues each tick once with the other workers.
         """
     def request_cancel(self, job_id: str) -> bool:
         """Asks a running job to stop (``current_job.check_cancelled()`` sees it)."""
@@ -233,32 +271,10 @@ class NativeQueue:
         """Dicts {task_name, state, failure_count, last_failure_at, opened_at, threshold,
         window_ms, cooldown_ms} of the breakers that saw a failure."""
     # --- dependencies ---
-    def enqueue_after(
-        self,
-        task_name: str,
-        payload: bytes,
-        depends_on: list[str],
-        *,
-        queue: str,
-        priority: int,
-        delay_ms: int,
-        max_retries: int,
-        backoff_ms: int,
-        timeout_ms: int,
-        unique_key: str | None = None,
-        metadata: str | None = None,
-        expires_ms: int | None = None,
-        result_ttl_ms: int | None = None,
-    ) -> str:
-        """Like ``enqueue``, for a job that waits until every job of ``depends_on`` completes."""
     def job_dependencies(self, job_id: str) -> list[str]:
         """The ids the job depends on, in the order given."""
     def job_dependents(self, job_id: str) -> list[str]:
         """The ids of the jobs that depend on this one."""
-    def enqueue_graph(self, jobs: list[dict[str, object]]) -> list[str]:
-        """Stores every job (``enqueue`` options plus ``id``, ``task_name``, ``payload``,
-        ``depends_on``) in one transaction; a dependency naming an earlier job's id refers
-        to that job. Returns the id that stands for each job."""
 
     # --- dashboard ---
     def completion_series(

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from taskito._native import new_job_ids
+from taskito._native import JobSpec, new_job_ids
 from taskito.dependencies import dependency_ids, receive_spec
 from taskito.errors import QueueError
 from taskito.graph import GraphStep, step_dependencies
@@ -36,6 +36,13 @@ DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
 def ms(seconds: float) -> int:
     """Seconds as whole milliseconds."""
     return round(seconds * 1000)
+
+
+def delay_ms(delay: object) -> int:
+    """A ``delay`` option (seconds), checked, in milliseconds."""
+    if not isinstance(delay, (int, float)) or delay < 0:
+        raise QueueError(f"delay must be a number of seconds >= 0, got {delay!r}")
+    return ms(delay)
 
 
 def _first(*values: T | None) -> T:
@@ -90,7 +97,7 @@ class Enqueuer:
         """Payloads larger than this many bytes are refused at enqueue (0: no limit)."""
         # The options of a call that overrides none, per task: resolved and checked once
         # (keyed by the task's config object, so a re-registered task is resolved again).
-        self._plain: dict[str, tuple[TaskConfig | None, dict[str, Any]]] = {}
+        self._plain: dict[str, tuple[TaskConfig | None, JobSpec]] = {}
 
     # -- building a job -------------------------------------------------------------------
 
@@ -123,12 +130,11 @@ class Enqueuer:
             )
         return data
 
-    def options(self, task_name: str, options: JobOptions) -> dict[str, Any]:
-        """The scheduling options the engine takes, each ``None`` resolved (task, then
-        queue default) and checked."""
-        delay = options.delay
-        if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
-            raise QueueError(f"delay must be a number of seconds >= 0, got {delay!r}")
+    def template(self, task_name: str, options: JobOptions) -> JobSpec:
+        """The job of a call of ``task_name`` before its payload and per-call fields
+        (delay, unique key, metadata, expiry): queue, priority, retries, backoff, timeout
+        and result TTL resolved (call, then task, then queue default) and checked. Kept
+        per task for calls that override none of them."""
         config = self._registry.config(task_name)
         plain = (
             options.queue is None
@@ -137,18 +143,15 @@ class Enqueuer:
             and options.priority is None
         )
         cached = self._plain.get(task_name) if plain else None
-        if cached is None or cached[0] is not config:
-            resolved = self._resolve(task_name, config, options)
-            if plain:
-                self._plain[task_name] = (config, resolved)
-        else:
-            resolved = cached[1]
-        return {**resolved, "delay_ms": ms(delay or 0)}
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        spec = self._resolve(task_name, config, options)
+        if plain:
+            self._plain[task_name] = (config, spec)
+        return spec
 
-    def _resolve(
-        self, task_name: str, config: TaskConfig | None, options: JobOptions
-    ) -> dict[str, Any]:
-        """The options of one call without its delay: call, then task, then queue default."""
+    def _resolve(self, task_name: str, config: TaskConfig | None, options: JobOptions) -> JobSpec:
+        """A call's options: call, then task, then queue default."""
         settings = self._settings
         task = config or TaskConfig(name=task_name)
         resolved = TaskConfig(
@@ -162,13 +165,16 @@ class Enqueuer:
         validate_config(resolved)
         assert resolved.max_retries is not None and resolved.retry_backoff is not None
         assert resolved.timeout is not None and resolved.priority is not None
-        return {
-            "queue": resolved.queue,
-            "priority": resolved.priority,
-            "max_retries": resolved.max_retries,
-            "backoff_ms": ms(resolved.retry_backoff),
-            "timeout_ms": max(1, ms(resolved.timeout)),
-        }
+        return JobSpec(
+            task_name,
+            b"",
+            queue=resolved.queue,
+            priority=resolved.priority,
+            max_retries=resolved.max_retries,
+            backoff_ms=ms(resolved.retry_backoff),
+            timeout_ms=max(1, ms(resolved.timeout)),
+            result_ttl_ms=self.ttl_ms(None),
+        )
 
     def ttl_ms(self, result_ttl: float | None) -> int | None:
         """How long a finished job's result is kept (the queue's ``result_ttl`` by default)."""
@@ -187,26 +193,25 @@ class Enqueuer:
         options: JobOptions,
         deps: list[str],
         receive: str | None,
-    ) -> dict[str, Any]:
-        """The job :meth:`enqueue` stores, checked and serialized, without storing it:
-        ``task_name``, ``payload``, the engine's options and ``unique_key``,
-        ``metadata``, ``expires_ms``, ``result_ttl_ms``."""
+        job_id: str | None = None,
+    ) -> JobSpec:
+        """The job :meth:`enqueue` stores, checked and serialized, without storing it."""
         spec = receive_spec(receive, deps)
-        resolved = self.options(task_name, options)
+        delay = options.delay
+        template = self.template(task_name, options)
         expires = options.expires
         if expires is not None and (not isinstance(expires, (int, float)) or expires <= 0):
             raise QueueError(f"expires must be a number of seconds > 0, got {expires!r}")
-        meta = metadata_json(options.metadata)
-        ttl_ms = self.ttl_ms(options.result_ttl)
-        return {
-            "task_name": task_name,
-            "payload": self.payload(task_name, args, kwargs, spec),
-            "unique_key": options.unique_key,
-            "metadata": meta,
-            "expires_ms": None if expires is None else ms(expires),
-            "result_ttl_ms": ttl_ms,
-            **resolved,
-        }
+        return template.replace(
+            payload=self.payload(task_name, args, kwargs, spec),
+            delay_ms=delay_ms(delay) if delay is not None else None,
+            unique_key=options.unique_key,
+            metadata=metadata_json(options.metadata),
+            expires_ms=None if expires is None else ms(expires),
+            result_ttl_ms=None if options.result_ttl is None else self.ttl_ms(options.result_ttl),
+            depends_on=deps or None,
+            id=job_id,
+        )
 
     # -- the Submitter --------------------------------------------------------------------
 
@@ -221,11 +226,8 @@ class Enqueuer:
     ) -> JobResult:
         """Store one job (see :meth:`taskito.Queue.enqueue`)."""
         deps = dependency_ids(depends_on)
-        job = self.prepare(task_name, args, kwargs, options, deps, receive)
-        name, payload = job.pop("task_name"), job.pop("payload")
-        if deps:
-            return self._wrap(self._native.enqueue_after(name, payload, deps, **job))
-        return self._wrap(self._native.enqueue(name, payload, **job))
+        spec = self.prepare(task_name, args, kwargs, options, deps, receive)
+        return self._wrap(self._native.enqueue([spec])[0])
 
     def enqueue_many(
         self,
@@ -237,12 +239,13 @@ class Enqueuer:
         """Store one job per ``args_list`` item in a single transaction; every payload
         is serialized before anything is written, so a bad argument stores nothing."""
         args_items, kwargs_items = pair_up(args_list, kwargs_list)
-        resolved = self.options(task_name, options)
+        template = self.template(task_name, options)
+        if options.delay:
+            template = template.replace(delay_ms=delay_ms(options.delay))
         payloads = [self.payload(task_name, a, k) for a, k in zip(args_items, kwargs_items)]
         if not payloads:
             return []
-        ttl_ms = self.ttl_ms(None)
-        ids = self._native.enqueue_many(task_name, payloads, result_ttl_ms=ttl_ms, **resolved)
+        ids = self._native.enqueue(template.repeat(payloads))
         return [self._wrap(job_id) for job_id in ids]
 
     def enqueue_graph(self, steps: Sequence[GraphStep]) -> list[JobResult]:
@@ -253,16 +256,23 @@ class Enqueuer:
         nothing.
         """
         planned = new_job_ids(len(steps))
-        jobs = []
+        specs = []
         for index, step in enumerate(steps):
             options = {k: v for k, v in step.options.items() if k != "depends_on"}
             deps = step_dependencies(step, index, planned)
             receive = step.receive if deps else None
-            job = self.prepare(
-                step.task_name, step.args, step.kwargs, JobOptions(**options), deps, receive
+            specs.append(
+                self.prepare(
+                    step.task_name,
+                    step.args,
+                    step.kwargs,
+                    JobOptions(**options),
+                    deps,
+                    receive,
+                    job_id=planned[index],
+                )
             )
-            jobs.append({**job, "id": planned[index], "depends_on": deps})
-        return [self._wrap(job_id) for job_id in self._native.enqueue_graph(jobs)]
+        return [self._wrap(job_id) for job_id in self._native.enqueue(specs)]
 
 
 def pair_up(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from taskito._native import validate_cron
+from taskito._native import JobSpec, validate_cron
 from taskito.errors import QueueError
 from taskito.submission import JobOptions
 
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 MakeTask = Callable[..., Callable[[Callable[..., Any]], "TaskWrapper"]]
 """``queue.task``: ``make_task(name=..., queue=...)`` returns the decorator."""
 
-# What NativeQueue.start_worker takes per periodic task.
-PeriodicTuple = tuple[str, str, str, "str | None", str, bytes, int, int, int, int, "int | None"]
+# What NativeQueue.start_worker takes per periodic task: name, cron, timezone, the job.
+PeriodicTuple = tuple[str, str, "str | None", JobSpec]
 
 
 def periodic_decorator(
@@ -72,24 +72,10 @@ def periodic_decorator(
 def worker_periodic_tasks(registry: TaskRegistry, enqueuer: Enqueuer) -> list[PeriodicTuple]:
     """The queue's schedules as the engine takes them, with each task's job options."""
     tasks: list[PeriodicTuple] = []
-    ttl_ms = enqueuer.ttl_ms(None)
     for config in registry.periodic:
-        options = enqueuer.options(config["task_name"], JobOptions(queue=config["queue"]))
-        tasks.append(
-            (
-                config["name"],
-                config["task_name"],
-                config["cron_expr"],
-                config["timezone"],
-                config["queue"],
-                config["payload"],
-                options["priority"],
-                options["max_retries"],
-                options["backoff_ms"],
-                options["timeout_ms"],
-                ttl_ms,
-            )
-        )
+        template = enqueuer.template(config["task_name"], JobOptions(queue=config["queue"]))
+        job = template.replace(payload=config["payload"])
+        tasks.append((config["name"], config["cron_expr"], config["timezone"], job))
     return tasks
 
 

@@ -313,7 +313,7 @@ class TestMode:
         self._results.append(run)
         self._by_id[run.job_id] = run
         job = _TestJob(
-            run.job_id, task_name, prepared["payload"], prepared["queue"], prepared["max_retries"]
+            run.job_id, task_name, prepared.payload, prepared.queue, prepared.max_retries
         )
         handle = TestJobResult(run, job.queue, job.max_retries)
         if blocked is not None:

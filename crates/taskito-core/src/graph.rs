@@ -11,7 +11,7 @@ pub enum DepRef {
     Existing(String),
 }
 
-/// One job of a batch given to [`crate::Store::job_insert_graph`].
+/// One job of a batch given to [`crate::Store::job_insert`].
 #[derive(Clone, Debug)]
 pub struct GraphJob {
     pub job: NewJob,

@@ -6,11 +6,13 @@ pub struct JobFilter {
     pub status: Option<JobState>,
     pub queue: Option<String>,
     pub task_name: Option<String>,
+    /// At most this many jobs; 0: no limit ([`crate::row_limit`]).
     pub limit: u32,
     pub offset: u32,
 }
 
-/// Ask for up to `limit` ready jobs of `queues`, to run under a lease of `lease_ms`.
+/// Ask for up to `limit` ready jobs of `queues`, to run under a lease of `lease_ms`
+/// (a `limit` of 0 claims nothing: [`ClaimRequest::claims_nothing`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimRequest {
     pub worker_id: String,

@@ -13,12 +13,40 @@ use crate::{JobCursor, SeriesBucket};
 /// Implementations must be safe to share between threads and between processes
 /// using the same database; they retry transient lock contention themselves and
 /// only return [`crate::Error::Busy`] after a long wait. Times are Unix ms.
+///
+/// Rules every method follows, decided in core so the backends cannot differ:
+/// - **A row limit of 0 means no limit** ([`crate::row_limit`]): the `limit`
+///   of [`JobFilter`] and [`LogFilter`], and the `limit` of
+///   [`Store::dead_list`] and [`Store::job_completion_series`]; any other
+///   value returns at most that many rows. (A *claim's* `limit` counts slots:
+///   0 claims nothing, see [`Store::job_claim`].)
+/// - **Limits and breakers load, decide, save** (`crate::admission`): one write
+///   transaction loads the stored state, locked against other stores, the core
+///   function decides ([`crate::decide_rate`], [`crate::decide_admit`],
+///   [`crate::decide_record`]), and only what it says changed is written.
 pub trait Store: Send + Sync {
-    /// Inserts all `jobs` in one transaction and returns, for each input in order,
-    /// the id of the job that now stands for it: its own id, or for a `unique_key`
-    /// already held by a pending or running job (including one earlier in the same
-    /// batch), that job's id (nothing is inserted for it).
-    fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>>;
+    /// Inserts every job of `jobs` in one transaction, in order, and returns for
+    /// each the id of the job that now stands for it: its own id, or for a
+    /// `unique_key` already held by a pending or running job (including one
+    /// earlier in the same batch), that job's id (nothing is inserted for it, and
+    /// it gains no dependencies).
+    ///
+    /// A job with dependencies stays `pending` but is not claimed until all of
+    /// them are `complete` (duplicates count once; those already complete do not
+    /// hold it), and becomes claimable in the transaction that completes the last
+    /// one. When one of them later becomes `dead`, `failed` or `cancelled`, the
+    /// job (and, transitively, its own pending dependents) is cancelled with an
+    /// error naming that dependency; [`Store::job_cancel`] cascades the same way.
+    /// A [`crate::DepRef::Batch`] dependency is the job that stands for that
+    /// earlier entry; no job of the batch can run before the whole batch is
+    /// committed. A batch without dependencies takes the backend's fast path.
+    ///
+    /// # Errors
+    /// [`crate::Error::Dependency`] when a dependency is unknown or already
+    /// `dead`, `failed` or `cancelled`, [`crate::Error::InvalidInput`] for a batch
+    /// dependency that is not an earlier entry or an id already taken; nothing
+    /// is inserted then.
+    fn job_insert(&self, jobs: &[crate::GraphJob]) -> Result<Vec<String>>;
 
     /// The job with this id, or `None`.
     fn job_get(&self, id: &str) -> Result<Option<Job>>;
@@ -47,7 +75,19 @@ pub trait Store: Send + Sync {
     /// Each claimed job becomes `running`, its `attempt` grows by one, and it is
     /// leased to `req.worker_id` until `req.now + req.lease_ms`. Returns the claimed
     /// jobs in that order (empty when none is ready). Two concurrent claims never
-    /// return the same job.
+    /// return the same job. A claim that can take nothing
+    /// ([`ClaimRequest::claims_nothing`]: `limit` 0 or no queues) returns
+    /// nothing and changes nothing.
+    ///
+    /// Expiry: a pending job whose `expires_at` is before `req.now`
+    /// ([`crate::is_expired`]; a job may start at exactly its `expires_at`) is
+    /// never returned. Any claim that can take something first ends every such
+    /// job, in any queue: it becomes `failed` with the error
+    /// [`crate::EXPIRED_ERROR`] and `completed_at = req.now`; its `attempt`
+    /// and `retry_count` stay, no `job_errors` row is written, it is not copied
+    /// to the dead letters, and [`Store::job_stats`] counts it as failed. Its
+    /// pending dependents are cancelled as for any job that cannot complete
+    /// (error [`crate::DependencyEnd::Expired`]'s).
     fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>>;
 
     /// Writes a batch of attempt outcomes in one transaction. An outcome applies
@@ -93,7 +133,8 @@ pub trait Store: Send + Sync {
     /// what each target deletes). One transaction. Returns how many rows went.
     fn purge(&self, target: PurgeTarget, before: i64) -> Result<u64>;
 
-    /// The dead-letter entries, newest first, without payloads.
+    /// The dead-letter entries, newest first, without payloads; at most `limit`
+    /// (0: no limit) after skipping `offset`.
     fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>>;
 
     /// Enqueues a fresh copy of a dead-lettered job (new id, no retries spent,
@@ -134,7 +175,10 @@ pub trait Store: Send + Sync {
     /// job is told to wait for it. Otherwise the next free slot
     /// (`max(next, now)`) is taken: the job runs if it is `now`, or else the slot
     /// is reserved for the job and it is told to wait for it. So jobs waiting for
-    /// a limit come back one slot apart, not all at once. One transaction.
+    /// a limit come back one slot apart, not all at once. One transaction:
+    /// load the job's reservation and the limit's next slot (locked),
+    /// [`crate::decide_rate`], save what it decided; so concurrent callers,
+    /// through any store on the database, never get the same slot.
     fn rate_acquire(
         &self,
         key: &str,
@@ -144,8 +188,11 @@ pub trait Store: Send + Sync {
     ) -> Result<Admission>;
 
     /// Whether job `job_id` of `task` may start at `now` under its circuit
-    /// breaker (see [`Breaker::admit`]); a closed or unknown breaker is only
-    /// read. Records `config` as the breaker's settings when it writes.
+    /// breaker (see [`Breaker::admit`]). A closed or unknown breaker is only
+    /// read, outside any write transaction ([`crate::admit_needs_write`]);
+    /// otherwise load (locked), [`crate::decide_admit`], save: an open breaker
+    /// past its cool-down admits one job as its trial and records it (state
+    /// `half_open`). Records `config` as the breaker's settings when it writes.
     fn breaker_admit(
         &self,
         task: &str,
@@ -156,7 +203,8 @@ pub trait Store: Send + Sync {
 
     /// Records how an attempt of `job_id` of `task` ended (see
     /// [`Breaker::record`]), creating the breaker at its first failure. A success
-    /// that changes nothing writes nothing.
+    /// that changes nothing writes nothing ([`crate::record_needs_write`], then
+    /// load (locked), [`crate::decide_record`], save).
     fn breaker_record(
         &self,
         task: &str,
@@ -169,22 +217,6 @@ pub trait Store: Send + Sync {
     /// Every stored circuit breaker, by task name.
     fn breaker_list(&self) -> Result<Vec<Breaker>>;
     // --- dependencies ---
-
-    /// Inserts `job` so that it waits for every job of `depends_on` (duplicates
-    /// count once): it stays `pending` but is not claimed until all of them are
-    /// `complete`, and becomes claimable in the transaction that completes the
-    /// last one. Dependencies already complete do not hold it. When one of them
-    /// later becomes `dead`, `failed` or `cancelled`, the job (and, transitively,
-    /// its own pending dependents) is cancelled with an error naming that
-    /// dependency; [`Store::job_cancel`] cascades the same way.
-    ///
-    /// Returns the id that stands for the job, as [`Store::job_insert_many`]
-    /// (a live holder of its unique key gains no dependencies).
-    ///
-    /// # Errors
-    /// [`crate::Error::Dependency`] when a dependency is unknown or already
-    /// `dead`, `failed` or `cancelled`; nothing is inserted then.
-    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String>;
 
     /// With [`Direction::DependsOn`], the ids a job depends on, in the order given
     /// at insert; with [`Direction::Dependents`], the ids of the jobs that depend on
@@ -248,26 +280,12 @@ pub trait Store: Send + Sync {
 
     /// The jobs completed at or after `since`, grouped into buckets of `bucket_ms`
     /// starting at `since`, oldest first; only non-empty buckets. Reads at most the
-    /// `limit` most recently completed jobs, so its cost is bounded whatever the rate.
+    /// `limit` most recently completed jobs (0: no limit), so its cost is bounded
+    /// whatever the rate.
     fn job_completion_series(
         &self,
         since: i64,
         bucket_ms: i64,
         limit: u32,
     ) -> Result<Vec<SeriesBucket>>;
-    // --- job graphs: a whole canvas in one transaction ---
-
-    /// Inserts every job of `graph` in one transaction, each as
-    /// [`Store::job_insert_dependent`] inserts it (or as
-    /// [`Store::job_insert_many`] when it has no dependencies), in order; a
-    /// [`crate::DepRef::Batch`] dependency is the job that stands for that
-    /// earlier entry. No job of the batch can run before the whole batch is
-    /// committed, so a fast worker cannot end a dependency between two inserts.
-    /// Returns the id that stands for each job, in input order.
-    ///
-    /// # Errors
-    /// As [`Store::job_insert_dependent`], and [`crate::Error::InvalidInput`]
-    /// for a batch dependency that is not an earlier entry; nothing is
-    /// inserted then.
-    fn job_insert_graph(&self, graph: &[crate::GraphJob]) -> Result<Vec<String>>;
 }

@@ -3,7 +3,7 @@
 //! One `delay()` is one durable transaction, and most of its time is the commit.
 //! When several threads of a process enqueue at the same moment, the first becomes
 //! the leader: it takes every request waiting at that moment and inserts them with
-//! one `Store::job_insert_many`; the others wait for it, and whoever arrives meanwhile
+//! one `Store::job_insert`; the others wait for it, and whoever arrives meanwhile
 //! waits for the next leader. Every caller still returns only after its own jobs are
 //! committed, with the ids that stand for them. A lone caller pays two uncontended
 //! lock operations over a direct insert.
@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use taskito_core::{Error, NewJob, Result, Store};
+use taskito_core::{DepRef, Error, GraphJob, Result, Store};
 
 /// The longest a leader waits for the callers of the last shared round.
 const MAX_GATHER: Duration = Duration::from_millis(1);
@@ -43,7 +43,7 @@ struct State {
 
 struct Request {
     ticket: u64,
-    jobs: Vec<NewJob>,
+    jobs: Vec<GraphJob>,
 }
 
 impl InsertGroup {
@@ -57,14 +57,14 @@ impl InsertGroup {
         }
     }
 
-    /// Inserts `jobs` (as [`Store::job_insert_many`] does, all or none) in a
+    /// Inserts `jobs` (as [`Store::job_insert`] does, all or none) in a
     /// transaction possibly shared with other callers' jobs; returns once they
     /// are committed.
     ///
     /// # Errors
     /// The store's error for these jobs. A shared transaction that fails is
     /// retried caller by caller, so one caller's bad jobs fail only that caller.
-    pub fn insert(&self, jobs: Vec<NewJob>) -> Result<Vec<String>> {
+    pub fn insert(&self, jobs: Vec<GraphJob>) -> Result<Vec<String>> {
         let mut state = self.lock();
         let ticket = state.next_ticket;
         state.next_ticket += 1;
@@ -126,15 +126,16 @@ impl InsertGroup {
     /// One transaction for the whole batch; if it fails, one per request.
     fn insert_batch(&self, batch: Vec<Request>) -> Vec<(u64, Result<Vec<String>>)> {
         if let [only] = batch.as_slice() {
-            return vec![(only.ticket, self.store.job_insert_many(&only.jobs))];
+            return vec![(only.ticket, self.store.job_insert(&only.jobs))];
         }
         let mut spans = Vec::with_capacity(batch.len());
         let mut all = Vec::with_capacity(batch.iter().map(|r| r.jobs.len()).sum());
         for request in batch {
             spans.push((request.ticket, request.jobs.len()));
-            all.extend(request.jobs);
+            let offset = all.len();
+            all.extend(request.jobs.into_iter().map(|node| shifted(node, offset)));
         }
-        match self.store.job_insert_many(&all) {
+        match self.store.job_insert(&all) {
             Ok(ids) => {
                 let mut ids = ids.into_iter();
                 spans
@@ -144,11 +145,17 @@ impl InsertGroup {
             }
             Err(_) => {
                 let mut jobs = all.into_iter();
+                let mut offset = 0;
                 spans
                     .into_iter()
                     .map(|(ticket, n)| {
-                        let own: Vec<NewJob> = jobs.by_ref().take(n).collect();
-                        (ticket, self.store.job_insert_many(&own))
+                        let own: Vec<GraphJob> = jobs
+                            .by_ref()
+                            .take(n)
+                            .map(|node| unshifted(node, offset))
+                            .collect();
+                        offset += n;
+                        (ticket, self.store.job_insert(&own))
                     })
                     .collect()
             }
@@ -158,4 +165,25 @@ impl InsertGroup {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `node` moved `offset` places later in a batch: its references to earlier
+/// entries of its own request follow it.
+fn shifted(mut node: GraphJob, offset: usize) -> GraphJob {
+    for dep in &mut node.depends_on {
+        if let DepRef::Batch(i) = dep {
+            *i += offset;
+        }
+    }
+    node
+}
+
+/// `node` back at its own request's positions (undoes [`shifted`]).
+fn unshifted(mut node: GraphJob, offset: usize) -> GraphJob {
+    for dep in &mut node.depends_on {
+        if let DepRef::Batch(i) = dep {
+            *i -= offset;
+        }
+    }
+    node
 }

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use taskito_core::{Clock, CronSchedule, NewJob, PeriodicSchedule, Result, Store};
+use taskito_core::{Clock, CronSchedule, JobSpec, NewJob, PeriodicSchedule, Result, Store};
 
 use crate::trouble::Trouble;
 use crate::worker::Shared;
@@ -23,18 +23,12 @@ use crate::Phase;
 pub struct PeriodicTask {
     /// Identifies the schedule across workers and hosts.
     pub name: String,
-    pub task_name: String,
     /// 5, 6 or 7 fields (see [`CronSchedule`]).
     pub cron_expr: String,
     /// An IANA name; `None` for UTC.
     pub timezone: Option<String>,
-    pub queue: String,
-    pub payload: Vec<u8>,
-    pub priority: i32,
-    pub max_retries: i32,
-    pub backoff_ms: i64,
-    pub timeout_ms: i64,
-    pub result_ttl_ms: Option<i64>,
+    /// The job each tick enqueues (its metadata is set per tick).
+    pub job: JobSpec,
 }
 
 /// Longest sleep between looks at the clock, so a clock that jumps is noticed.
@@ -69,10 +63,10 @@ pub(crate) fn register(store: &dyn Store, tasks: &[PeriodicTask], now: i64) -> R
         .iter()
         .map(|(task, schedule)| PeriodicSchedule {
             name: task.name.clone(),
-            task_name: task.task_name.clone(),
+            task_name: task.job.task_name.clone(),
             cron_expr: task.cron_expr.clone(),
             timezone: schedule.timezone().to_owned(),
-            queue: task.queue.clone(),
+            queue: task.job.queue.clone(),
             registered_at: now,
             last_tick_at: None,
         })
@@ -155,17 +149,15 @@ pub(crate) fn run(
 
 /// The job of one tick, runnable now, carrying `{"periodic": name, "tick_at": ms}`.
 fn tick_job(task: &PeriodicTask, tick: i64, now: i64) -> NewJob {
-    let mut job = NewJob::new(&task.queue, &task.task_name, task.payload.clone(), now);
-    job.priority = task.priority;
-    job.max_retries = task.max_retries;
-    job.backoff_ms = task.backoff_ms;
-    job.timeout_ms = task.timeout_ms;
-    job.result_ttl_ms = task.result_ttl_ms;
-    job.metadata = Some(format!(
+    let mut spec = task.job.clone();
+    spec.delay_ms = 0;
+    spec.depends_on.clear();
+    spec.id = None;
+    spec.metadata = Some(format!(
         "{{\"periodic\": {}, \"tick_at\": {tick}}}",
         json_string(&task.name)
     ));
-    job
+    spec.into_job(now).0
 }
 
 fn json_string(s: &str) -> String {

@@ -6,6 +6,7 @@ mod support;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+use taskito_core::InsertJobs;
 
 use support::{sqlite, wait_for, Counting};
 use taskito_core::{Clock, Job, JobState, ManualClock, NewJob, Store, SystemClock};

@@ -6,16 +6,23 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use support::{sqlite, Counting};
-use taskito_core::{Clock, NewJob, Store, SystemClock};
+use taskito_core::{Clock, DepRef, Direction, GraphJob, NewJob, Store, SystemClock};
 use taskito_engine::InsertGroup;
 
-fn job(task: &str, n: usize) -> NewJob {
+fn new_job(task: &str, n: usize) -> NewJob {
     NewJob::new(
         "default",
         task,
         n.to_le_bytes().to_vec(),
         SystemClock.now_ms(),
     )
+}
+
+fn job(task: &str, n: usize) -> GraphJob {
+    GraphJob {
+        job: new_job(task, n),
+        depends_on: Vec::new(),
+    }
 }
 
 #[test]
@@ -72,9 +79,9 @@ fn a_lone_caller_inserts_directly_and_keeps_unique_key_semantics() {
     let store: Arc<dyn Store> = Arc::new(sqlite(&dir));
     let group = InsertGroup::new(Arc::clone(&store));
     let mut a = job("unique", 1);
-    a.unique_key = Some("k".into());
+    a.job.unique_key = Some("k".into());
     let mut b = job("unique", 2);
-    b.unique_key = Some("k".into());
+    b.job.unique_key = Some("k".into());
     let ids = group.insert(vec![a, b]).unwrap();
     assert_eq!(ids[0], ids[1], "the second job stands for the first");
     assert!(group.insert(vec![]).unwrap().is_empty());
@@ -120,4 +127,46 @@ fn a_failing_shared_transaction_fails_only_the_caller_whose_jobs_are_refused() {
         sizes.iter().any(|&n| n > 2),
         "the bad caller shared a transaction that then failed: {sizes:?}"
     );
+}
+
+#[test]
+fn chains_of_callers_sharing_a_transaction_keep_their_own_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut counting = Counting::new(sqlite(&dir), Duration::ZERO);
+    counting.insert_delay = Duration::from_millis(50);
+    let store = Arc::new(counting);
+    let group = Arc::new(InsertGroup::new(Arc::clone(&store) as Arc<dyn Store>));
+    let chain = |n: usize| {
+        let group = Arc::clone(&group);
+        std::thread::spawn(move || {
+            let first = job("step", n);
+            let mut second = job("step", n + 1);
+            second.depends_on = vec![DepRef::Batch(0)];
+            group.insert(vec![first, second]).unwrap()
+        })
+    };
+    // The first chain holds the store; the next three queue up and share a transaction.
+    let first = chain(0);
+    support::wait_for("the first insert", Duration::from_secs(5), || {
+        !store.insert_sizes.lock().unwrap().is_empty()
+    });
+    let rest: Vec<_> = (1..4).map(|i| chain(i * 10)).collect();
+    support::wait_for("the shared insert", Duration::from_secs(10), || {
+        rest.iter().all(std::thread::JoinHandle::is_finished)
+    });
+    let mut chains = vec![first.join().unwrap()];
+    chains.extend(rest.into_iter().map(|h| h.join().unwrap()));
+    let sizes = store.insert_sizes.lock().unwrap().clone();
+    assert!(
+        sizes.contains(&6),
+        "three chains shared one transaction: {sizes:?}"
+    );
+    for ids in &chains {
+        let links = store.job_links(&ids[1], Direction::DependsOn).unwrap();
+        assert_eq!(
+            links,
+            vec![ids[0].clone()],
+            "each second step waits for its own first"
+        );
+    }
 }

@@ -7,6 +7,7 @@ mod support;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use taskito_core::InsertJobs;
 
 use support::{sqlite, wait_for};
 use taskito_core::{

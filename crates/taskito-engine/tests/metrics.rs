@@ -5,6 +5,7 @@ mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
+use taskito_core::InsertJobs;
 
 use support::{sqlite, wait_for};
 use taskito_core::{summarize, Clock, Job, NewJob, Store, SystemClock};

@@ -5,6 +5,7 @@ mod support;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+use taskito_core::InsertJobs;
 
 use support::{sqlite, wait_for};
 use taskito_core::{ClaimRequest, Clock, Job, JobState, NewJob, Store, SystemClock, WorkerInfo};

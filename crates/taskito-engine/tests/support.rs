@@ -62,15 +62,15 @@ impl<S> Counting<S> {
 }
 
 impl<S: Store> Store for Counting<S> {
-    fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<String>> {
+    fn job_insert(&self, jobs: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
         self.insert_sizes.lock().unwrap().push(jobs.len());
         std::thread::sleep(self.insert_delay);
         if let Some(task) = &self.refuse_task {
-            if jobs.iter().any(|j| &j.task_name == task) {
+            if jobs.iter().any(|j| &j.job.task_name == task) {
                 return Err(taskito_core::Error::InvalidInput(format!("refused {task}")));
             }
         }
-        self.inner.job_insert_many(jobs)
+        self.inner.job_insert(jobs)
     }
     fn job_get(&self, id: &str) -> Result<Option<Job>> {
         self.inner.job_get(id)
@@ -183,9 +183,6 @@ impl<S: Store> Store for Counting<S> {
     }
 
     // --- dependencies ---
-    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
-        self.inner.job_insert_dependent(job, depends_on)
-    }
     fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>> {
         self.inner.job_links(id, direction)
     }
@@ -232,9 +229,6 @@ impl<S: Store> Store for Counting<S> {
     }
 
     // --- job graphs: a whole canvas in one transaction ---
-    fn job_insert_graph(&self, graph: &[taskito_core::GraphJob]) -> Result<Vec<String>> {
-        self.inner.job_insert_graph(graph)
-    }
 }
 
 pub fn shared<S: Store + 'static>(s: S) -> Arc<S> {

@@ -1,6 +1,7 @@
 -- $1 worker id, $2 lease end, $3 now, $4 queue names, $5 limit, $6 claim
--- token. The whole claim is this one statement, run on its own (autocommit:
--- one round trip):
+-- token, $7 the error of expired jobs (taskito_core::EXPIRED_ERROR; the rule
+-- is Store::job_claim's). The whole claim is this one statement, run on its
+-- own (autocommit: one round trip):
 -- - `expired`: pending jobs whose deadline passed can no longer start; they
 --   fail for good (not dead-lettered), through the partial index
 --   jobs_pending_expiry (empty unless jobs carry a deadline);
@@ -26,7 +27,7 @@
 WITH expired AS (
     UPDATE jobs
     SET status = 'failed',
-        error = 'expired before it could run',
+        error = $7,
         completed_at = $3
     WHERE id = ANY(ARRAY(
         SELECT id FROM jobs

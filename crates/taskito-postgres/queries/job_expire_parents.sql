@@ -1,11 +1,12 @@
 -- $1 ids of pending jobs that have dependents and whose deadline passed (as
--- listed by the claim), $2 now. Fails those still pending and past their
--- deadline, as the claim fails the others; returns them (the caller cancels
--- their dependents in the same transaction). Locked in id order, as finishes
+-- listed by the claim), $2 now, $3 the error (taskito_core::EXPIRED_ERROR).
+-- Fails those still pending and past their deadline, as the claim fails the
+-- others; returns them (the caller cancels their dependents in the same
+-- transaction). Locked in id order, as finishes
 -- lock theirs.
 UPDATE jobs
 SET status = 'failed',
-    error = 'expired before it could run',
+    error = $3,
     completed_at = $2
 WHERE id = ANY(ARRAY(
     SELECT id FROM jobs

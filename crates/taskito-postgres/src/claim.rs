@@ -2,7 +2,7 @@
 
 use std::cmp::Reverse;
 
-use taskito_core::{new_job_id, ClaimRequest, Job};
+use taskito_core::{new_job_id, ClaimRequest, Job, EXPIRED_ERROR};
 
 use crate::connection::{Conn, TxResult};
 use crate::job_queries::{CLAIM, CLAIMED_BY_TOKEN};
@@ -18,10 +18,10 @@ pub(crate) fn token() -> String {
 /// Concurrent claims, in this process or on other hosts, never share a job:
 /// each locks the rows it takes and skips rows locked by others.
 ///
-/// Pending jobs whose `expires_at` has passed are marked `failed` with
-/// "expired before it could run", as on SQLite, except those that have
-/// dependents: they are put in `expired_parents`, and the caller expires them
-/// and cancels their dependents in one transaction.
+/// Pending jobs whose `expires_at` has passed end as `Store::job_claim`
+/// says (`failed`, [`EXPIRED_ERROR`]), except those that have dependents:
+/// they are put in `expired_parents`, and the caller expires them and cancels
+/// their dependents in one transaction.
 ///
 /// When the connection is lost during the statement, whether it committed is
 /// unknown ([`Prior::UnknownCommit`]): the jobs that it claimed under `token`
@@ -54,6 +54,7 @@ pub(crate) fn claim(
             &req.queues,
             &limit,
             &token,
+            &EXPIRED_ERROR,
         ],
     )?;
     let mut expired = 0_i64;

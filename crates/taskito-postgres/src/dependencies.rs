@@ -1,7 +1,7 @@
 //! Jobs that wait for other jobs: inserting them, releasing them when a
 //! dependency completes, cancelling them (transitively) when one cannot.
 
-use taskito_core::{Error, NewJob};
+use taskito_core::{Error, NewJob, EXPIRED_ERROR};
 
 use crate::connection::{Conn, Session, Tx, TxError, TxResult};
 use crate::insert;
@@ -17,23 +17,9 @@ const DEPENDENTS: &str = include_str!("../queries/dependent_list.sql");
 const EXISTS: &str = "SELECT 1 FROM jobs WHERE id = $1";
 const EXPIRE_PARENTS: &str = include_str!("../queries/job_expire_parents.sql");
 
-/// Why a job ended without completing, as its dependents' error says it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Ended {
-    Dead,
-    Expired,
-    Cancelled,
-}
-
-impl Ended {
-    fn how(self) -> &'static str {
-        match self {
-            Self::Dead => "died",
-            Self::Expired => "expired before it could run",
-            Self::Cancelled => "was cancelled",
-        }
-    }
-}
+/// How a job ended without completing, as its dependents' error says it
+/// (the words are core's).
+pub(crate) use taskito_core::DependencyEnd as Ended;
 
 /// Runs inside the caller's write transaction. The dependencies' rows stay
 /// locked until it ends, so none of them can finish between the check and
@@ -72,7 +58,7 @@ pub(crate) fn insert_dependent(
             Some(_) => waiting += 1,
         }
     }
-    let id = insert::insert_many(tx, std::slice::from_ref(job), Prior::Clean)?
+    let id = insert::insert_many(tx, &[job], Prior::Clean)?
         .pop()
         .unwrap_or_default();
     if id != job.id {
@@ -104,7 +90,7 @@ pub(crate) fn recount(session: &mut Session<'_>, ids: &[String]) -> TxResult<()>
 pub(crate) fn cascade(tx: &mut Tx<'_>, id: &str, ended: Ended, now: i64) -> TxResult<()> {
     let mut frontier = vec![(id.to_owned(), ended)];
     while let Some((parent, ended)) = frontier.pop() {
-        let error = format!("cancelled: dependency {parent} {}", ended.how());
+        let error = ended.dependent_error(&parent);
         for row in tx.query(CASCADE, &[&parent, &error, &now])? {
             if row.try_get::<_, i32>(1)? > 0 {
                 frontier.push((row.try_get(0)?, Ended::Cancelled));
@@ -119,7 +105,7 @@ pub(crate) fn cascade(tx: &mut Tx<'_>, id: &str, ended: Ended, now: i64) -> TxRe
 /// (the claim leaves them pending) and cancels their dependents, in the
 /// caller's transaction: the two commit together or not at all.
 pub(crate) fn expire_parents(tx: &mut Tx<'_>, ids: &[String], now: i64) -> TxResult<()> {
-    for row in tx.query(EXPIRE_PARENTS, &[&ids, &now])? {
+    for row in tx.query(EXPIRE_PARENTS, &[&ids, &now, &EXPIRED_ERROR])? {
         let id: String = row.try_get(0)?;
         cascade(tx, &id, Ended::Expired, now)?;
     }

@@ -15,7 +15,7 @@ pub(crate) fn insert_graph(
     if prior == Prior::UnknownCommit {
         // A batch commits whole: if any of its ids is in, the lost commit
         // happened, and the ids that stand for its jobs are read back.
-        let jobs: Vec<NewJob> = graph.iter().map(|node| node.job.clone()).collect();
+        let jobs: Vec<&NewJob> = graph.iter().map(|node| &node.job).collect();
         if let Some(ids) = insert::reconcile(tx, &jobs)? {
             return Ok(ids);
         }
@@ -24,7 +24,7 @@ pub(crate) fn insert_graph(
     for (index, node) in graph.iter().enumerate() {
         let deps = resolve_dependencies(&ids, index, &node.depends_on).map_err(TxError::Fail)?;
         let id = if deps.is_empty() {
-            insert::insert_many(tx, std::slice::from_ref(&node.job), Prior::Clean)?
+            insert::insert_many(tx, &[&node.job], Prior::Clean)?
                 .pop()
                 .unwrap_or_default()
         } else {

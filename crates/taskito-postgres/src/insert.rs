@@ -23,7 +23,11 @@ const KEY_RACES: usize = 10;
 /// up by its client-chosen ids: if any exists, the lost commit happened (a
 /// batch commits whole) and the answer is read back instead of inserting
 /// again, which would fail on the ids.
-pub(crate) fn insert_many(tx: &mut Tx<'_>, jobs: &[NewJob], prior: Prior) -> TxResult<Vec<String>> {
+pub(crate) fn insert_many(
+    tx: &mut Tx<'_>,
+    jobs: &[&NewJob],
+    prior: Prior,
+) -> TxResult<Vec<String>> {
     if prior == Prior::UnknownCommit {
         if let Some(ids) = reconcile(tx, jobs)? {
             return Ok(ids);
@@ -32,12 +36,12 @@ pub(crate) fn insert_many(tx: &mut Tx<'_>, jobs: &[NewJob], prior: Prior) -> TxR
     let mut answer: Vec<Option<String>> = vec![None; jobs.len()];
     let mut todo: Vec<usize> = (0..jobs.len()).collect();
     for _ in 0..KEY_RACES {
-        let batch: Vec<&NewJob> = todo.iter().map(|&i| &jobs[i]).collect();
+        let batch: Vec<&NewJob> = todo.iter().map(|&i| jobs[i]).collect();
         let inserted = insert_batch(tx, &batch)?;
         let holders = live_holders(tx, &batch, &inserted)?;
         let mut again = Vec::new();
         for &i in &todo {
-            let job = &jobs[i];
+            let job = jobs[i];
             if inserted.contains(job.id.as_str()) {
                 answer[i] = Some(job.id.clone());
             } else if let Some(holder) = job.unique_key.as_ref().and_then(|k| holders.get(k)) {
@@ -143,7 +147,7 @@ fn duplicate_id(e: postgres::Error, batch: &[&NewJob]) -> TxError {
 /// The answer of a batch whose commit was lost, if it did commit: each job's
 /// own id where it exists, else the live holder of its key. `None` when none
 /// of the ids exists (nothing was inserted: run the batch again).
-pub(crate) fn reconcile(tx: &mut Tx<'_>, jobs: &[NewJob]) -> TxResult<Option<Vec<String>>> {
+pub(crate) fn reconcile(tx: &mut Tx<'_>, jobs: &[&NewJob]) -> TxResult<Option<Vec<String>>> {
     let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     let existing: HashSet<String> = tx
         .query(EXISTING, &[&ids])?
@@ -153,8 +157,7 @@ pub(crate) fn reconcile(tx: &mut Tx<'_>, jobs: &[NewJob]) -> TxResult<Option<Vec
     if existing.is_empty() {
         return Ok(None);
     }
-    let all: Vec<&NewJob> = jobs.iter().collect();
-    let holders = live_holders(tx, &all, &existing)?;
+    let holders = live_holders(tx, jobs, &existing)?;
     // A key whose holder has finished since: the job of this batch that took it.
     let first_with_key: HashMap<&str, &str> = jobs
         .iter()

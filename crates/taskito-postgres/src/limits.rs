@@ -1,15 +1,19 @@
-//! Rate limit slots and circuit breakers. The breaker's state machine is
-//! `taskito_core::Breaker`; this module loads and stores it, holding the row
-//! lock in between so that concurrent workers take turns.
+//! Rate limit slots and circuit breakers: each call loads the stored state,
+//! locking its row, lets core decide (`taskito_core::decide_rate`,
+//! `decide_admit`, `decide_record`) and saves what changed, in one write
+//! transaction, so that concurrent workers take turns.
 
 use postgres::Row;
-use taskito_core::{Admission, Breaker, BreakerConfig, BreakerState};
+use taskito_core::{
+    decide_admit, decide_rate, decide_record, Admission, Breaker, BreakerConfig, BreakerState,
+    RateState, Reservation,
+};
 
 use crate::connection::{Conn, Tx, TxResult};
 
-const RESERVATION: &str = include_str!("../queries/rate_reservation.sql");
+const LOAD: &str = include_str!("../queries/rate_load.sql");
+const SAVE_NEXT: &str = include_str!("../queries/rate_save_next.sql");
 const USE_RESERVATION: &str = include_str!("../queries/rate_reservation_use.sql");
-const TAKE_SLOT: &str = include_str!("../queries/rate_take_slot.sql");
 const RESERVE: &str = include_str!("../queries/rate_reserve.sql");
 const BREAKER_GET: &str = include_str!("../queries/breaker_get.sql");
 const BREAKER_LOCK: &str = include_str!("../queries/breaker_lock.sql");
@@ -17,8 +21,8 @@ const BREAKER_CREATE: &str = include_str!("../queries/breaker_create.sql");
 const BREAKER_LIST: &str = include_str!("../queries/breaker_list.sql");
 const BREAKER_SAVE: &str = include_str!("../queries/breaker_save.sql");
 
-/// Runs inside the caller's write transaction (see `Store::rate_acquire`).
-/// The slot is taken by one upsert, which locks the limit's row until commit.
+/// Runs inside the caller's write transaction (see `Store::rate_acquire`):
+/// the load locks the limit's row until commit.
 pub(crate) fn rate_acquire(
     tx: &mut Tx<'_>,
     key: &str,
@@ -26,22 +30,27 @@ pub(crate) fn rate_acquire(
     interval_ms: i64,
     now: i64,
 ) -> TxResult<Admission> {
-    if let Some(row) = tx.query_opt(RESERVATION, &[&job_id])? {
-        let slot: i64 = row.try_get(0)?;
-        if slot > now {
-            return Ok(Admission::Delay(slot));
+    let loaded = match tx.query_opt(LOAD, &[&key, &job_id, &now])? {
+        Some(row) => RateState {
+            reserved: row.try_get(0)?,
+            next_at: row.try_get(1)?,
+        },
+        None => RateState::default(),
+    };
+    let decided = decide_rate(loaded, interval_ms, now);
+    if let Some(next_at) = decided.next_at {
+        tx.execute(SAVE_NEXT, &[&key, &next_at])?;
+    }
+    match decided.reservation {
+        Reservation::Keep => {}
+        Reservation::UseUp => {
+            tx.execute(USE_RESERVATION, &[&job_id])?;
         }
-        tx.execute(USE_RESERVATION, &[&job_id])?;
-        return Ok(Admission::Run);
+        Reservation::Reserve(slot) => {
+            tx.execute(RESERVE, &[&job_id, &key, &slot])?;
+        }
     }
-    let slot: i64 = tx
-        .query_opt(TAKE_SLOT, &[&key, &now, &interval_ms])?
-        .map_or(Ok(now), |row| row.try_get(0))?;
-    if slot <= now {
-        return Ok(Admission::Run);
-    }
-    tx.execute(RESERVE, &[&job_id, &key, &slot])?;
-    Ok(Admission::Delay(slot))
+    Ok(decided.admission)
 }
 
 pub(crate) fn breaker_get(conn: &mut Conn, task: &str) -> TxResult<Option<Breaker>> {
@@ -66,11 +75,9 @@ pub(crate) fn breaker_admit(
     job_id: &str,
     now: i64,
 ) -> TxResult<Admission> {
-    let Some(mut breaker) = breaker_lock(tx, task)? else {
-        return Ok(Admission::Run);
-    };
-    let (admission, changed) = breaker.admit(config, job_id, now);
-    if changed {
+    let loaded = breaker_lock(tx, task)?;
+    let (admission, changed) = decide_admit(loaded, config, job_id, now);
+    if let Some(breaker) = changed {
         save(tx, &breaker)?;
     }
     Ok(admission)
@@ -95,8 +102,8 @@ pub(crate) fn breaker_record(
             &config.cooldown_ms,
         ],
     )?;
-    let mut breaker = breaker_lock(tx, task)?.unwrap_or_else(|| Breaker::new(task, config));
-    if breaker.record(config, job_id, failed, now) {
+    let loaded = breaker_lock(tx, task)?;
+    if let Some(breaker) = decide_record(loaded, task, config, job_id, failed, now) {
         save(tx, &breaker)?;
     }
     Ok(())

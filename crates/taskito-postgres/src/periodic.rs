@@ -72,7 +72,7 @@ pub(crate) fn tick(
         return Ok(false);
     }
     tx.execute(PRUNE_TICKS, &[&name, &(tick_at - KEEP_TICKS_MS)])?;
-    insert::insert_many(tx, std::slice::from_ref(job), Prior::Clean)?;
+    insert::insert_many(tx, &[job], Prior::Clean)?;
     Ok(true)
 }
 

@@ -149,7 +149,8 @@ fn unsigned(row: &Row, idx: usize) -> Result<u32, TxError> {
     })
 }
 
-/// `LIMIT NULL` is no limit; a limit of 0 in a filter means the same.
+/// A row limit ([`taskito_core::row_limit`]: 0 is no limit) as PostgreSQL's
+/// LIMIT takes it: `LIMIT NULL` is no limit.
 pub(crate) fn sql_limit(limit: u32) -> Option<i64> {
-    (limit != 0).then(|| i64::from(limit))
+    taskito_core::row_limit(limit).map(i64::from)
 }

@@ -38,10 +38,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// notifications for [`Store::change_marker`].
 ///
 /// Where the [`Store`] docs leave room, this store makes SQLite's choices:
-/// - a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) means "no limit";
-/// - pending jobs whose `expires_at` has passed are marked `failed` with error
-///   "expired before it could run" at the next claim (any queue); a job may
-///   still start at exactly its `expires_at`;
 /// - [`Store::worker_heartbeat`] never shortens a lease;
 /// - a `Dead` outcome keeps `retry_count` (the dead letter records the retries
 ///   spent before it), and so does a `Cancelled` one;
@@ -70,7 +66,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 ///   (or while a write made of one statement ran: a claim, a batch of only
 ///   `Complete` outcomes) does not know whether it committed; each method then
 ///   behaves as follows on its next attempt:
-///   - `job_insert_many`: the client-chosen ids are looked up; if the batch is
+///   - `job_insert`: the client-chosen ids are looked up; if the batch is
 ///     there, its ids (or the key holders) are returned, otherwise it is
 ///     inserted again;
 ///   - `job_claim`: each claim call writes a token of its own on the rows it

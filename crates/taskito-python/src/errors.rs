@@ -1,8 +1,9 @@
 //! The one place where Rust errors become Python exceptions. The classes live in
 //! `taskito/exceptions.py` so that Python code and users can catch them by name;
-//! here each is a Rust type, imported once, and errors map onto them by kind.
+//! here each is a Rust type, imported once, and errors map onto them by kind; the
+//! binding's own errors (a bad argument, a worker stopped by a fault) use these types
+//! directly (`QueueError::new_err(..)`), never a class looked up by name.
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use taskito_core::Error;
 
@@ -27,22 +28,6 @@ pub(crate) fn to_py(error: &Error) -> PyErr {
             StorageError::new_err(message)
         }
         Error::Dependency(_) => DependencyError::new_err(message),
-    }
-}
-
-/// The `taskito.exceptions` class `name` carrying `message`, for errors the binding
-/// finds itself (a bad argument, a worker stopped by a fault). A name not mapped here
-/// is a bug in the caller and raises a plain `RuntimeError`.
-pub(crate) fn raise(name: &str, message: String) -> PyErr {
-    match name {
-        "QueueError" => QueueError::new_err(message),
-        "JobNotFoundError" => JobNotFoundError::new_err(message),
-        "DependencyError" => DependencyError::new_err(message),
-        "StorageError" => StorageError::new_err(message),
-        "StorageBusyError" => StorageBusyError::new_err(message),
-        "StorageFullError" => StorageFullError::new_err(message),
-        "StorageUnavailableError" => StorageUnavailableError::new_err(message),
-        _ => PyRuntimeError::new_err(format!("{message} (unmapped taskito error {name})")),
     }
 }
 

@@ -6,7 +6,6 @@ mod backend;
 mod enqueue;
 mod errors;
 mod executor;
-mod graph;
 mod inspect;
 mod lifecycle;
 mod limits;
@@ -16,6 +15,7 @@ mod outcome;
 mod periodic;
 mod queue;
 mod record;
+mod spec;
 mod worker;
 
 use pyo3::prelude::*;
@@ -33,7 +33,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(periodic::validate_cron, m)?)?;
     m.add_function(wrap_pyfunction!(periodic::cron_next, m)?)?;
     m.add_class::<observability::NativeObservability>()?;
-    m.add_function(wrap_pyfunction!(graph::new_job_ids, m)?)?;
+    m.add_class::<spec::PyJobSpec>()?;
+    m.add_function(wrap_pyfunction!(spec::new_job_ids, m)?)?;
     m.add_function(wrap_pyfunction!(outcome::next_state, m)?)?;
     Ok(())
 }

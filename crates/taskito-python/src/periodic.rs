@@ -7,38 +7,18 @@ use taskito_core::{CronSchedule, PeriodicSchedule};
 use taskito_engine::PeriodicTask;
 
 use crate::errors::IntoPyResult;
+use crate::spec::PyJobSpec;
 
 /// One periodic task as `taskito.periodic` hands it to `start_worker`:
-/// (name, task_name, cron_expr, timezone, queue, payload, priority,
-/// max_retries, backoff_ms, timeout_ms, result_ttl_ms).
-pub(crate) type PeriodicTuple = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Vec<u8>,
-    i32,
-    i32,
-    i64,
-    i64,
-    Option<i64>,
-);
+/// (name, cron_expr, timezone, the job each tick enqueues).
+pub(crate) type PeriodicTuple = (String, String, Option<String>, PyJobSpec);
 
-pub(crate) fn task_of(t: PeriodicTuple) -> PeriodicTask {
-    let (name, task_name, cron_expr, timezone, queue, payload) = (t.0, t.1, t.2, t.3, t.4, t.5);
+pub(crate) fn task_of((name, cron_expr, timezone, job): PeriodicTuple) -> PeriodicTask {
     PeriodicTask {
         name,
-        task_name,
         cron_expr,
         timezone,
-        queue,
-        payload,
-        priority: t.6,
-        max_retries: t.7,
-        backoff_ms: t.8,
-        timeout_ms: t.9,
-        result_ttl_ms: t.10,
+        job: job.0,
     }
 }
 

@@ -6,7 +6,7 @@ use taskito_core::{new_job_id, Clock, Store};
 use taskito_engine::{Bell, InsertGroup, Phase, Shutdown, Signals, Wake, Worker, WorkerConfig};
 
 use crate::backend;
-use crate::errors::{raise, IntoPyResult};
+use crate::errors::{IntoPyResult, QueueError};
 use crate::executor::PyExecutor;
 use crate::lifecycle::detach;
 use crate::limits::{task_limits, TaskLimitsArg};
@@ -119,9 +119,8 @@ impl NativeQueue {
         periodic: Option<Vec<PeriodicTuple>>,
     ) -> PyResult<NativeWorker> {
         if queues.is_empty() {
-            return Err(raise(
-                "QueueError",
-                "a worker needs at least one queue to serve".into(),
+            return Err(QueueError::new_err(
+                "a worker needs at least one queue to serve",
             ));
         }
         let id = new_job_id();

@@ -4,7 +4,7 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use taskito_engine::WorkerHandle;
 
-use crate::errors::raise;
+use crate::errors::StorageError;
 use crate::lifecycle::{self, detach};
 
 /// A worker running in background threads.
@@ -48,7 +48,7 @@ impl NativeWorker {
         let stopped = detach(py, || self.handle.wait(timeout));
         if stopped {
             if let Some(fault) = self.handle.fault() {
-                return Err(raise("StorageError", fault));
+                return Err(StorageError::new_err(fault));
             }
         }
         Ok(stopped)

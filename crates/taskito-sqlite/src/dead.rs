@@ -5,11 +5,10 @@ use rusqlite::{params, Connection};
 use taskito_core::{new_job_id, DeadLetter, Error};
 
 use crate::busy::{TxError, TxResult};
-use crate::counts;
+use crate::counts::{self, Tx};
 use crate::rows::{self, dead_letter_from_row};
 
 const LIST: &str = include_str!("../queries/dead_list.sql");
-const RETRY: &str = include_str!("../queries/dead_retry.sql");
 const DELETE: &str = "DELETE FROM dead_letters WHERE id = ?1";
 const PURGE: &str = "DELETE FROM dead_letters WHERE failed_at < ?1";
 
@@ -25,16 +24,13 @@ pub(crate) fn list(conn: &Connection, limit: u32, offset: u32) -> TxResult<Vec<D
 
 /// Runs inside the caller's write transaction: the copy and the removal of the
 /// entry happen together or not at all.
-pub(crate) fn retry(conn: &Connection, dead_id: &str, now: i64) -> TxResult<String> {
+pub(crate) fn retry(conn: &Tx<'_>, dead_id: &str, now: i64) -> TxResult<String> {
     let job_id = new_job_id();
-    let copied = conn
-        .prepare_cached(RETRY)?
-        .execute(params![job_id, dead_id, now])?;
+    let copied = conn.execute(&counts::DEAD_RETRY, params![job_id, dead_id, now])?;
     if copied == 0 {
         return Err(TxError::Fail(Error::NotFound(dead_id.to_owned())));
     }
     conn.prepare_cached(DELETE)?.execute([dead_id])?;
-    counts::inserted(conn, 1)?;
     Ok(job_id)
 }
 

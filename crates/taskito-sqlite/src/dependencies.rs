@@ -2,43 +2,28 @@
 //! dependency completes, cancelling them (transitively) when one cannot.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use taskito_core::{Error, JobState, NewJob};
+use taskito_core::{Error, NewJob};
 
 use crate::busy::{TxError, TxResult};
-use crate::counts;
+use crate::counts::{self, Tx};
 use crate::jobs;
 
 const ADD: &str = include_str!("../queries/dependency_add.sql");
 const EDGE: &str = include_str!("../queries/dependency_edge.sql");
 const WAIT: &str = "UPDATE jobs SET waiting_on = ?2 WHERE id = ?1";
 const RELEASE: &str = include_str!("../queries/dependency_release.sql");
-const CASCADE: &str = include_str!("../queries/dependency_cascade.sql");
 const LIST: &str = include_str!("../queries/dependency_list.sql");
 const DEPENDENTS: &str = include_str!("../queries/dependent_list.sql");
 const STATUS: &str = "SELECT status FROM jobs WHERE id = ?1";
 
-/// Why a job ended without completing, as its dependents' error says it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Ended {
-    Dead,
-    Expired,
-    Cancelled,
-}
-
-impl Ended {
-    fn how(self) -> &'static str {
-        match self {
-            Self::Dead => "died",
-            Self::Expired => "expired before it could run",
-            Self::Cancelled => "was cancelled",
-        }
-    }
-}
+/// How a job ended without completing, as its dependents' error says it
+/// (the words are core's).
+pub(crate) use taskito_core::DependencyEnd as Ended;
 
 /// Runs inside the caller's write transaction (which serializes it with every
 /// finish, so a dependency cannot end between the check and the edge).
 pub(crate) fn insert_dependent(
-    conn: &Connection,
+    conn: &Tx<'_>,
     job: &NewJob,
     depends_on: &[String],
 ) -> TxResult<String> {
@@ -65,9 +50,7 @@ pub(crate) fn insert_dependent(
             Some(_) => waiting += 1,
         }
     }
-    let id = jobs::insert_many(conn, std::slice::from_ref(job))?
-        .pop()
-        .unwrap_or_default();
+    let id = jobs::insert_many(conn, &[job])?.pop().unwrap_or_default();
     if id != job.id {
         // A live job holds the unique key: it stands for this one as it is.
         return Ok(id);
@@ -98,17 +81,13 @@ pub(crate) fn release(conn: &Connection, id: &str) -> TxResult<()> {
 
 /// `id` ended without completing and has dependents: cancels them, and theirs,
 /// each with an error naming the dependency it waited for.
-pub(crate) fn cascade(conn: &Connection, id: &str, ended: Ended, now: i64) -> TxResult<()> {
+pub(crate) fn cascade(tx: &Tx<'_>, id: &str, ended: Ended, now: i64) -> TxResult<()> {
     let mut frontier = vec![(id.to_owned(), ended)];
     while let Some((parent, ended)) = frontier.pop() {
-        let error = format!("cancelled: dependency {parent} {}", ended.how());
-        let children = conn
-            .prepare_cached(CASCADE)?
-            .query_map(params![parent, error, now], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        counts::moved(conn, JobState::Pending, JobState::Cancelled, children.len())?;
+        let error = ended.dependent_error(&parent);
+        let children = tx.rows(&counts::CASCADE, params![parent, error, now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for (child, dependents) in children {
             if dependents > 0 {
                 frontier.push((child, Ended::Cancelled));

@@ -21,7 +21,8 @@ const PLACEHOLDER: &str = "{job_columns}";
 const COLUMN_LIST: &str = include_str!("../queries/job_columns.sql");
 
 /// Declares one static [`JobQuery`] per query file (and, for the tests, the
-/// list of them all with their file names).
+/// list of them all with their file names). Statements that move jobs (the
+/// claim) are `counts::Move`s instead, each around a `JobQuery`.
 macro_rules! job_queries {
     ($($(#[$doc:meta])* $name:ident = $file:literal;)+) => {
         $(
@@ -42,7 +43,6 @@ job_queries! {
     LIST_BY_STATUS = "job_list_by_status.sql";
     LIST_AFTER = "job_list_after.sql";
     LIST_AFTER_BY_STATUS = "job_list_after_by_status.sql";
-    CLAIM = "job_claim.sql";
 }
 
 /// A statement that returns job rows: its text with the column list spliced
@@ -54,12 +54,18 @@ pub(crate) struct JobQuery {
 }
 
 impl JobQuery {
-    const fn new(template: &'static str) -> Self {
+    pub(crate) const fn new(template: &'static str) -> Self {
         Self {
             template,
             text: OnceLock::new(),
             columns: OnceLock::new(),
         }
+    }
+
+    /// Whether the statement returns job rows (its text has the placeholder).
+    #[cfg(test)]
+    pub(crate) fn returns_jobs(&self) -> bool {
+        self.template.contains(PLACEHOLDER)
     }
 
     /// The statement's text, the same string on every call.
@@ -122,13 +128,19 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    use super::{column_names, ALL, PLACEHOLDER};
+    use super::{column_names, JobQuery, ALL, PLACEHOLDER};
     use crate::rows::JobColumns;
     use crate::SqliteOptions;
 
     /// Columns of `jobs` that are bookkeeping of this store, not fields of a
     /// [`taskito_core::Job`], so no statement returns them.
     const NOT_JOB_FIELDS: &[&str] = &["waiting_on", "dependents"];
+
+    /// The job queries here and the moves of `counts` that return jobs.
+    fn all() -> Vec<(&'static str, &'static JobQuery)> {
+        let moves = crate::counts::job_queries();
+        ALL.iter().copied().chain(moves).collect()
+    }
 
     fn set<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
         names.into_iter().map(str::to_owned).collect()
@@ -146,13 +158,13 @@ mod tests {
                 with_placeholder.insert(name.into_owned());
             }
         }
-        let registered = set(ALL.iter().map(|(file, _)| *file));
+        let registered = set(all().iter().map(|(file, _)| *file));
         assert_eq!(
             with_placeholder, registered,
-            "every query file that says {PLACEHOLDER} must be a JobQuery in src/job_queries.rs"
+            "every query file that says {PLACEHOLDER} must be a JobQuery in src/job_queries.rs (or a Move in src/counts.rs)"
         );
         let list = column_names().collect::<Vec<_>>().join(", ");
-        for (file, query) in ALL {
+        for (file, query) in all() {
             assert!(!query.sql().contains('{'), "{file}: {}", query.sql());
             assert!(query.sql().contains(&list), "{file} lost the column list");
             // The same string every time: prepare_cached keys on it.
@@ -190,7 +202,7 @@ mod tests {
             .collect();
         assert_eq!(set(column_names()), table);
         // And every statement returns all of them.
-        for (file, query) in ALL {
+        for (file, query) in all() {
             let stmt = conn.prepare(query.sql()).expect(file);
             JobColumns::of(&stmt).unwrap_or_else(|e| panic!("{file}: {e}"));
         }

@@ -2,35 +2,29 @@
 //! and progress of running jobs.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use taskito_core::{Error, Job, JobErrorRecord, JobFilter, JobState, NewJob, QueueDepth, Stats};
+use taskito_core::{Error, Job, JobErrorRecord, JobFilter, NewJob, QueueDepth, Stats};
 
 use crate::busy::{TxError, TxResult};
-use crate::counts;
+use crate::counts::{self, Tx};
 use crate::dependencies::{self, Ended};
 use crate::errors;
 use crate::job_queries;
 use crate::rows::{self, job_error_from_row};
 
-const INSERT: &str = include_str!("../queries/job_insert.sql");
 const LIVE_BY_KEY: &str = include_str!("../queries/job_live_by_key.sql");
 /// Kept by `counts`, so this reads six rows.
 const STATS: &str = "SELECT status, n FROM job_counts WHERE n <> 0";
 const QUEUE_DEPTHS: &str = include_str!("../queries/queue_depths.sql");
 const ERRORS: &str = include_str!("../queries/job_errors.sql");
-const CANCEL: &str = "UPDATE jobs SET status = 'cancelled', completed_at = ?2 \
-     WHERE id = ?1 AND status = 'pending' RETURNING dependents";
 const PURGE_ERRORS: &str = include_str!("../queries/purge_completed_errors.sql");
-const PURGE_JOBS: &str = include_str!("../queries/purge_completed_jobs.sql");
 const PURGE_EXPIRED_ERRORS: &str = include_str!("../queries/purge_expired_results_errors.sql");
-const PURGE_EXPIRED_JOBS: &str = include_str!("../queries/purge_expired_results_jobs.sql");
 const REQUEST_CANCEL: &str = include_str!("../queries/job_request_cancel.sql");
 const SET_PROGRESS: &str = include_str!("../queries/job_set_progress.sql");
 
 /// Runs inside the caller's write transaction.
-pub(crate) fn insert_many(conn: &Connection, jobs: &[NewJob]) -> TxResult<Vec<String>> {
-    let mut insert = conn.prepare_cached(INSERT)?;
+pub(crate) fn insert_many(conn: &Tx<'_>, jobs: &[&NewJob]) -> TxResult<Vec<String>> {
+    let mut insert = conn.prepare(&counts::INSERT)?;
     let mut ids = Vec::with_capacity(jobs.len());
-    let mut added = 0;
     for job in jobs {
         let inserted = insert
             .execute(params![
@@ -51,13 +45,11 @@ pub(crate) fn insert_many(conn: &Connection, jobs: &[NewJob]) -> TxResult<Vec<St
             ])
             .map_err(|e| duplicate_id(e, &job.id))?;
         if inserted == 1 {
-            added += 1;
             ids.push(job.id.clone());
         } else {
             ids.push(live_holder(conn, job)?);
         }
     }
-    counts::inserted(conn, added)?;
     Ok(ids)
 }
 
@@ -75,13 +67,12 @@ fn live_holder(conn: &Connection, job: &NewJob) -> TxResult<String> {
     holder.ok_or_else(|| TxError::Fail(Error::storage(format!("job {} was not inserted", job.id))))
 }
 
-fn duplicate_id(e: rusqlite::Error, id: &str) -> TxError {
-    if errors::is_primary_key_conflict(&e) {
-        TxError::Fail(Error::InvalidInput(format!(
-            "a job with id {id} already exists"
-        )))
-    } else {
-        TxError::Sql(e)
+fn duplicate_id(e: TxError, id: &str) -> TxError {
+    match e {
+        TxError::Sql(e) if errors::is_primary_key_conflict(&e) => TxError::Fail(
+            Error::InvalidInput(format!("a job with id {id} already exists")),
+        ),
+        e => e,
     }
 }
 
@@ -133,34 +124,28 @@ pub(crate) fn errors(conn: &Connection, job_id: &str) -> TxResult<Vec<JobErrorRe
 }
 
 /// Cancels a pending job and, transitively, its pending dependents.
-pub(crate) fn cancel(conn: &Connection, id: &str, now: i64) -> TxResult<bool> {
-    let dependents: Option<i64> = conn
-        .prepare_cached(CANCEL)?
-        .query_row(params![id, now], |r| r.get(0))
-        .optional()?;
+pub(crate) fn cancel(tx: &Tx<'_>, id: &str, now: i64) -> TxResult<bool> {
+    let dependents: Option<i64> = tx.row(&counts::CANCEL, params![id, now], |r| r.get(0))?;
     match dependents {
         None => Ok(false),
         Some(n) => {
-            counts::moved(conn, JobState::Pending, JobState::Cancelled, 1)?;
             if n > 0 {
-                dependencies::cascade(conn, id, Ended::Cancelled, now)?;
+                dependencies::cascade(tx, id, Ended::Cancelled, now)?;
             }
             Ok(true)
         }
     }
 }
 
-pub(crate) fn purge_completed(conn: &Connection, before: i64) -> TxResult<u64> {
+pub(crate) fn purge_completed(conn: &Tx<'_>, before: i64) -> TxResult<u64> {
     conn.prepare_cached(PURGE_ERRORS)?.execute([before])?;
-    let n = conn.prepare_cached(PURGE_JOBS)?.execute([before])?;
-    counts::purged(conn, n)?;
+    let n = conn.execute(&counts::PURGE_COMPLETED, [before])?;
     Ok(n as u64)
 }
 
-pub(crate) fn purge_expired_results(conn: &Connection, now: i64) -> TxResult<u64> {
+pub(crate) fn purge_expired_results(conn: &Tx<'_>, now: i64) -> TxResult<u64> {
     conn.prepare_cached(PURGE_EXPIRED_ERRORS)?.execute([now])?;
-    let n = conn.prepare_cached(PURGE_EXPIRED_JOBS)?.execute([now])?;
-    counts::purged(conn, n)?;
+    let n = conn.execute(&counts::PURGE_EXPIRED_RESULTS, [now])?;
     Ok(n as u64)
 }
 

@@ -1,20 +1,25 @@
-//! Rate limit slots and circuit breakers. The breaker's state machine is
-//! `taskito_core::Breaker`; this module loads and stores it.
+//! Rate limit slots and circuit breakers: each call loads the stored state,
+//! lets core decide (`taskito_core::decide_rate`, `decide_admit`,
+//! `decide_record`) and saves what changed, in one write transaction.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use taskito_core::{Admission, Breaker, BreakerConfig, BreakerState};
+use taskito_core::{
+    decide_admit, decide_rate, decide_record, Admission, Breaker, BreakerConfig, BreakerState,
+    RateState, Reservation,
+};
 
 use crate::busy::TxResult;
 
-const RESERVATION: &str = include_str!("../queries/rate_reservation.sql");
+const LOAD: &str = include_str!("../queries/rate_load.sql");
+const SAVE_NEXT: &str = include_str!("../queries/rate_save_next.sql");
 const USE_RESERVATION: &str = include_str!("../queries/rate_reservation_use.sql");
-const TAKE_SLOT: &str = include_str!("../queries/rate_take_slot.sql");
 const RESERVE: &str = include_str!("../queries/rate_reserve.sql");
 const BREAKER_GET: &str = include_str!("../queries/breaker_get.sql");
 const BREAKER_LIST: &str = include_str!("../queries/breaker_list.sql");
 const BREAKER_SAVE: &str = include_str!("../queries/breaker_save.sql");
 
-/// Runs inside the caller's write transaction (see `Store::rate_acquire`).
+/// Runs inside the caller's write transaction (see `Store::rate_acquire`),
+/// which holds SQLite's write lock from the load to the save.
 pub(crate) fn rate_acquire(
     conn: &Connection,
     key: &str,
@@ -22,26 +27,30 @@ pub(crate) fn rate_acquire(
     interval_ms: i64,
     now: i64,
 ) -> TxResult<Admission> {
-    let reserved: Option<i64> = conn
-        .prepare_cached(RESERVATION)?
-        .query_row([job_id], |r| r.get(0))
-        .optional()?;
-    if let Some(slot) = reserved {
-        if slot > now {
-            return Ok(Admission::Delay(slot));
+    let loaded = conn
+        .prepare_cached(LOAD)?
+        .query_row(params![key, job_id], |r| {
+            Ok(RateState {
+                reserved: r.get(0)?,
+                next_at: r.get(1)?,
+            })
+        })?;
+    let decided = decide_rate(loaded, interval_ms, now);
+    if let Some(next_at) = decided.next_at {
+        conn.prepare_cached(SAVE_NEXT)?
+            .execute(params![key, next_at])?;
+    }
+    match decided.reservation {
+        Reservation::Keep => {}
+        Reservation::UseUp => {
+            conn.prepare_cached(USE_RESERVATION)?.execute([job_id])?;
         }
-        conn.prepare_cached(USE_RESERVATION)?.execute([job_id])?;
-        return Ok(Admission::Run);
+        Reservation::Reserve(slot) => {
+            conn.prepare_cached(RESERVE)?
+                .execute(params![job_id, key, slot])?;
+        }
     }
-    let slot: i64 = conn
-        .prepare_cached(TAKE_SLOT)?
-        .query_row(params![key, now, interval_ms], |r| r.get(0))?;
-    if slot <= now {
-        return Ok(Admission::Run);
-    }
-    conn.prepare_cached(RESERVE)?
-        .execute(params![job_id, key, slot])?;
-    Ok(Admission::Delay(slot))
+    Ok(decided.admission)
 }
 
 pub(crate) fn breaker_get(conn: &Connection, task: &str) -> TxResult<Option<Breaker>> {
@@ -51,7 +60,7 @@ pub(crate) fn breaker_get(conn: &Connection, task: &str) -> TxResult<Option<Brea
         .optional()?)
 }
 
-/// Runs inside the caller's write transaction: load, decide, store.
+/// Runs inside the caller's write transaction: load, decide, save.
 pub(crate) fn breaker_admit(
     conn: &Connection,
     task: &str,
@@ -59,17 +68,14 @@ pub(crate) fn breaker_admit(
     job_id: &str,
     now: i64,
 ) -> TxResult<Admission> {
-    let Some(mut breaker) = breaker_get(conn, task)? else {
-        return Ok(Admission::Run);
-    };
-    let (admission, changed) = breaker.admit(config, job_id, now);
-    if changed {
+    let (admission, changed) = decide_admit(breaker_get(conn, task)?, config, job_id, now);
+    if let Some(breaker) = changed {
         save(conn, &breaker)?;
     }
     Ok(admission)
 }
 
-/// Runs inside the caller's write transaction: load, record, store.
+/// Runs inside the caller's write transaction: load, decide, save.
 pub(crate) fn breaker_record(
     conn: &Connection,
     task: &str,
@@ -78,8 +84,8 @@ pub(crate) fn breaker_record(
     failed: bool,
     now: i64,
 ) -> TxResult<()> {
-    let mut breaker = breaker_get(conn, task)?.unwrap_or_else(|| Breaker::new(task, config));
-    if breaker.record(config, job_id, failed, now) {
+    let loaded = breaker_get(conn, task)?;
+    if let Some(breaker) = decide_record(loaded, task, config, job_id, failed, now) {
         save(conn, &breaker)?;
     }
     Ok(())

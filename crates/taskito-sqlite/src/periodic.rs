@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, Row};
 use taskito_core::{NewJob, PeriodicSchedule};
 
 use crate::busy::TxResult;
+use crate::counts::Tx;
 use crate::jobs;
 
 const UPSERT: &str = include_str!("../queries/periodic_upsert.sql");
@@ -41,7 +42,7 @@ pub(crate) fn register(
 
 /// Runs inside the caller's write transaction: the tick, the schedule's
 /// progress and the job commit together.
-pub(crate) fn tick(conn: &Connection, name: &str, tick_at: i64, job: &NewJob) -> TxResult<bool> {
+pub(crate) fn tick(conn: &Tx<'_>, name: &str, tick_at: i64, job: &NewJob) -> TxResult<bool> {
     if conn
         .prepare_cached(RECORD_TICK)?
         .execute(params![name, tick_at, job.id])?
@@ -61,7 +62,7 @@ pub(crate) fn tick(conn: &Connection, name: &str, tick_at: i64, job: &NewJob) ->
     }
     conn.prepare_cached(PRUNE_TICKS)?
         .execute(params![name, tick_at - KEEP_TICKS_MS])?;
-    jobs::insert_many(conn, std::slice::from_ref(job))?;
+    jobs::insert_many(conn, &[job])?;
     Ok(true)
 }
 

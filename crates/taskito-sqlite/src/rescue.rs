@@ -2,27 +2,24 @@
 //! be gone): back to `pending`, or quarantined once they killed their worker
 //! `max_crashes` times.
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::ToSql;
 use taskito_core::RescueReport;
 
 use crate::busy::TxResult;
+use crate::counts::Tx;
 use crate::finish;
 
 const CRASH_EXPIRED: &str = include_str!("../queries/job_crash_expired.sql");
 const CRASH_OWNER: &str = include_str!("../queries/job_crash_owner.sql");
 
 /// Runs inside the caller's write transaction.
-pub(crate) fn rescue_expired(
-    conn: &Connection,
-    now: i64,
-    max_crashes: i32,
-) -> TxResult<RescueReport> {
+pub(crate) fn rescue_expired(conn: &Tx<'_>, now: i64, max_crashes: i32) -> TxResult<RescueReport> {
     rescue(conn, CRASH_EXPIRED, &now, now, max_crashes)
 }
 
 /// Runs inside the caller's write transaction.
 pub(crate) fn rescue_owner(
-    conn: &Connection,
+    conn: &Tx<'_>,
     worker_id: &str,
     now: i64,
     max_crashes: i32,
@@ -37,7 +34,7 @@ pub(crate) fn rescue_owner(
 /// `job_errors` row, same dead-letter copy. A `max_crashes` of 1 or less
 /// quarantines at the first crash.
 fn rescue(
-    conn: &Connection,
+    conn: &Tx<'_>,
     crash_sql: &str,
     selector: &dyn ToSql,
     now: i64,

@@ -128,11 +128,8 @@ pub(crate) fn worker_from_row(row: &Row<'_>) -> rusqlite::Result<WorkerInfo> {
     })
 }
 
-/// SQLite reads a negative LIMIT as "no limit"; 0 in a filter means the same.
+/// A row limit ([`taskito_core::row_limit`]: 0 is no limit) as SQLite's
+/// LIMIT takes it: a negative LIMIT is no limit.
 pub(crate) fn sql_limit(limit: u32) -> i64 {
-    if limit == 0 {
-        -1
-    } else {
-        i64::from(limit)
-    }
+    taskito_core::row_limit(limit).map_or(-1, i64::from)
 }

@@ -14,6 +14,7 @@ use taskito_core::{Error, Result};
 
 use crate::busy::{self, TxResult};
 use crate::connection::{self, Database, Role};
+use crate::counts::{self, Tx};
 use crate::file_identity::FileIdentity;
 use crate::pool::ReaderPool;
 use crate::{errors, migrations, SqliteOptions};
@@ -27,10 +28,6 @@ const READERS: usize = 3;
 /// in a memory database of its own that only its threads reach.
 ///
 /// Where the [`Store`] docs leave room, this store:
-/// - reads a `limit` of 0 (in [`JobFilter`] and [`Store::dead_list`]) as "no limit";
-/// - fails pending jobs whose `expires_at` has passed at the next claim (any
-///   queue), with status `failed` and error "expired before it could run";
-///   a job may still start at exactly its `expires_at`;
 /// - never shortens a lease in [`Store::worker_heartbeat`];
 /// - keeps `retry_count` unchanged on a `Dead` outcome (the dead letter records
 ///   the retries spent before it);
@@ -135,13 +132,14 @@ impl SqliteStore {
     }
 
     /// Runs `op` in one `BEGIN IMMEDIATE` transaction on the writer, rerun from
-    /// the start while other processes hold the lock.
-    fn write<T>(&self, mut op: impl FnMut(&Connection) -> TxResult<T>) -> Result<T> {
+    /// the start while other processes hold the lock. The transaction records
+    /// the jobs it moves in `job_counts` before it commits (`counts::recording`).
+    fn write<T>(&self, mut op: impl FnMut(&Tx<'_>) -> TxResult<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
         self.file.check()?;
         busy::with_retry(&self.path, self.budget, || {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = op(&tx)?;
+            let value = counts::recording(&tx, &mut op)?;
             tx.commit()?;
             Ok(value)
         })

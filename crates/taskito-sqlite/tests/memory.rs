@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::{ClaimRequest, JobFilter, JobState, NewJob, Outcome, Store};
 use taskito_sqlite::{SqliteOptions, SqliteStore};

@@ -2,6 +2,7 @@
 //! `cargo test --release -p taskito-sqlite --test perf -- --ignored --nocapture`
 
 use std::time::Instant;
+use taskito_core::InsertJobs;
 
 use rusqlite::Connection;
 use taskito_core::{ClaimRequest, NewJob, Outcome, Store};

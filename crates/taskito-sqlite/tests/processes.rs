@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::{ClaimRequest, NewJob, Outcome, Store};
 use taskito_sqlite::{SqliteOptions, SqliteStore};

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use rusqlite::{Connection, ErrorCode};
 use taskito_core::{ClaimRequest, Error, JobState, NewJob, Store};

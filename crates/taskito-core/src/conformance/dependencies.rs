@@ -2,6 +2,7 @@
 //! a dependency cannot complete, refusal of impossible dependencies.
 
 use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, T0};
+use crate::InsertJobs;
 use crate::{Direction, Error, Job, JobState, NewJob, Outcome, Store};
 
 fn after(store: &dyn Store, job: NewJob, deps: &[&String]) -> String {

@@ -1,5 +1,6 @@
 //! Small builders shared by the checks.
 
+use crate::InsertJobs;
 use std::time::{Duration, Instant};
 
 use crate::{ClaimRequest, Job, NewJob, Outcome, PurgeTarget, RescueReport, Store, WorkerInfo};

@@ -1,4 +1,4 @@
-//! A whole canvas inserted in one transaction (`job_insert_graph`): batch
+//! A whole canvas inserted in one transaction (`Store::job_insert` with dependencies): batch
 //! dependencies, refusal of the whole batch, and no race with a fast worker.
 
 use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, purge, T0};
@@ -27,7 +27,7 @@ fn chain(queue: &str, steps: usize) -> Vec<GraphJob> {
 pub fn graph_inserts_a_canvas_whole(store: &dyn Store) {
     let steps = chain("chain", 3);
     let planned: Vec<String> = steps.iter().map(|n| n.job.id.clone()).collect();
-    let chain_ids = store.job_insert_graph(&steps).expect("job_insert_graph");
+    let chain_ids = store.job_insert(&steps).expect("job_insert");
     assert_eq!(chain_ids, planned, "each job stands for itself");
     assert_eq!(
         store
@@ -56,7 +56,7 @@ pub fn graph_inserts_a_canvas_whole(store: &dyn Store) {
             ],
         ),
     ];
-    let chord_ids = store.job_insert_graph(&chord).expect("job_insert_graph");
+    let chord_ids = store.job_insert(&chord).expect("job_insert");
     assert_eq!(
         store
             .job_links(&chord_ids[2], Direction::DependsOn)
@@ -75,7 +75,7 @@ pub fn graph_inserts_a_canvas_whole(store: &dyn Store) {
         ids(&claim(store, "w", &["chain"], 10, T0 + 2)),
         vec![chain_ids[1].clone()]
     );
-    assert!(store.job_insert_graph(&[]).expect("empty graph").is_empty());
+    assert!(store.job_insert(&[]).expect("empty graph").is_empty());
 }
 
 /// A batch with an impossible dependency, or one naming a later entry, is
@@ -85,9 +85,7 @@ pub fn graph_is_refused_whole(store: &dyn Store) {
     assert!(store.job_cancel(&cancelled, T0).expect("cancel"));
     let mut bad = chain("bad", 3);
     bad[2].depends_on.push(DepRef::Existing(cancelled.clone()));
-    let err = store
-        .job_insert_graph(&bad)
-        .expect_err("cancelled dependency");
+    let err = store.job_insert(&bad).expect_err("cancelled dependency");
     assert!(
         matches!(&err, Error::Dependency(m) if m.contains(cancelled.as_str())),
         "{err}"
@@ -105,9 +103,7 @@ pub fn graph_is_refused_whole(store: &dyn Store) {
         .is_empty());
 
     let forward = vec![node(new_job("bad", "x"), vec![DepRef::Batch(0)])];
-    let err = store
-        .job_insert_graph(&forward)
-        .expect_err("forward reference");
+    let err = store.job_insert(&forward).expect_err("forward reference");
     assert!(matches!(err, Error::InvalidInput(_)), "{err}");
     assert_eq!(store.job_get(&forward[0].job.id).expect("job_get"), None);
 }
@@ -136,10 +132,7 @@ pub fn graph_insert_races_no_worker(a: &dyn Store, b: &dyn Store) {
         });
         let _stop = StopOnDrop(&inserted);
         (0..CHAINS)
-            .map(|_| {
-                a.job_insert_graph(&chain("race", STEPS))
-                    .expect("job_insert_graph")
-            })
+            .map(|_| a.job_insert(&chain("race", STEPS)).expect("job_insert"))
             .collect()
     });
     for steps in &chains {
@@ -159,7 +152,7 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// Purging a job (result TTL, `job_purge_completed`) deletes its dependency
+/// Purging a job (result TTL, `PurgeTarget::Completed`) deletes its dependency
 /// edges, both ways; the edges of jobs not purged stay.
 pub fn purge_takes_dependency_edges_with_the_job(store: &dyn Store) {
     let mut kept_briefly = new_job("purge", "a");
@@ -169,7 +162,7 @@ pub fn purge_takes_dependency_edges_with_the_job(store: &dyn Store) {
         node(new_job("purge", "b"), vec![DepRef::Batch(0)]),
         node(new_job("purge", "c"), vec![DepRef::Batch(1)]),
     ];
-    let jobs_ids = store.job_insert_graph(&graph).expect("job_insert_graph");
+    let jobs_ids = store.job_insert(&graph).expect("job_insert");
     for (i, now) in [(0, T0 + 1), (1, T0 + 3)] {
         let jobs = claim(store, "w", &["purge"], 10, now);
         assert_eq!(ids(&jobs), vec![jobs_ids[i].clone()]);

@@ -146,3 +146,110 @@ pub fn breaker_state_is_shared_between_stores(a: &dyn Store, b: &dyn Store) {
     assert_eq!(state(a), (BreakerState::Open, 2));
     assert_eq!(admit(b, "z", T0 + 2), Admission::Delay(T0 + 5_001));
 }
+
+/// `breaker_admit` on an unknown or closed breaker only reads: no breaker is
+/// created, and a closed one keeps its stored settings even when asked with
+/// others (they are recorded only by a write).
+pub fn breaker_admit_on_a_closed_or_unknown_breaker_writes_nothing(store: &dyn Store) {
+    assert_eq!(admit(store, "a", T0), Admission::Run);
+    assert!(
+        store.breaker_list().expect("breaker_list").is_empty(),
+        "admitting on an unknown breaker creates none"
+    );
+    record(store, "a", true, T0);
+    let stored = store.breaker_list().expect("breaker_list");
+    let other = BreakerConfig {
+        threshold: 9,
+        window_ms: 9,
+        cooldown_ms: 9,
+    };
+    assert_eq!(
+        store
+            .breaker_admit("app.flaky", &other, "b", T0 + 1)
+            .expect("breaker_admit"),
+        Admission::Run
+    );
+    assert_eq!(store.breaker_list().expect("breaker_list"), stored);
+}
+
+/// An open breaker past its cool-down admits one job as its probe and records
+/// it (half-open, the trial job and its start); other jobs then wait.
+pub fn an_open_breaker_past_its_cooldown_admits_one_probe(store: &dyn Store) {
+    record(store, "a", true, T0);
+    record(store, "b", true, T0);
+    assert_eq!(admit(store, "p", T0 + 5_000), Admission::Run);
+    let listed = &store.breaker_list().expect("breaker_list")[0];
+    assert_eq!(listed.state, BreakerState::HalfOpen);
+    assert_eq!(listed.trial_job_id.as_deref(), Some("p"));
+    assert_eq!(listed.trial_started_at, Some(T0 + 5_000));
+    assert_eq!(admit(store, "q", T0 + 5_001), Admission::Delay(T0 + 6_001));
+    assert_eq!(
+        admit(store, "p", T0 + 5_002),
+        Admission::Run,
+        "the probe again"
+    );
+}
+
+/// Slots handed out by `threads` threads on each store at one `now`: every
+/// call takes a new slot (`now` for a job that runs, the delay's time
+/// otherwise).
+fn race_for_slots(stores: &[&dyn Store], threads: usize, calls: usize) -> Vec<i64> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .flat_map(|(i, store)| (0..threads).map(move |t| (i, t, *store)))
+            .map(|(i, t, store)| {
+                s.spawn(move || {
+                    (0..calls)
+                        .map(
+                            |c| match acquire(store, "race", &format!("{i}-{t}-{c}"), T0) {
+                                Admission::Run => T0,
+                                Admission::Delay(slot) => slot,
+                            },
+                        )
+                        .collect::<Vec<i64>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("acquiring thread"))
+            .collect()
+    })
+}
+
+/// Two stores on one database taking rate slots concurrently never hand out
+/// the same slot, and the slots are `interval_ms` apart with none skipped.
+pub fn concurrent_rate_slots_are_unique_and_spaced(a: &dyn Store, b: &dyn Store) {
+    let mut slots = race_for_slots(&[a, b], 2, 25);
+    slots.sort_unstable();
+    let expected: Vec<i64> = (0..100).map(|n| T0 + 100 * n).collect();
+    assert_eq!(slots, expected, "one slot each, 100 ms apart from now");
+}
+
+/// Two stores admitting jobs concurrently on an open breaker past its
+/// cool-down let exactly one probe through.
+pub fn concurrent_admits_let_one_probe_through(a: &dyn Store, b: &dyn Store) {
+    record(a, "x", true, T0);
+    record(b, "y", true, T0);
+    let runs: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = [a, b, a, b]
+            .into_iter()
+            .enumerate()
+            .map(|(t, store)| {
+                s.spawn(move || {
+                    (0..10)
+                        .filter(|c| admit(store, &format!("{t}-{c}"), T0 + 5_000) == Admission::Run)
+                        .count()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("admitting thread"))
+            .sum()
+    });
+    assert_eq!(runs, 1, "one probe per cool-down");
+    assert_eq!(state(a).0, BreakerState::HalfOpen);
+}

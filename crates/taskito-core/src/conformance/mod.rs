@@ -10,6 +10,7 @@
 mod claims;
 mod concurrency;
 mod controls;
+mod counts;
 mod dead_letters;
 mod dependencies;
 mod fixtures;
@@ -23,11 +24,13 @@ mod overview;
 mod periodic;
 mod quarantine;
 mod replay;
+mod rules;
 mod workers;
 
 pub use claims::*;
 pub use concurrency::*;
 pub use controls::*;
+pub use counts::*;
 pub use dead_letters::*;
 pub use dependencies::*;
 pub use graph::*;
@@ -40,6 +43,7 @@ pub use overview::*;
 pub use periodic::*;
 pub use quarantine::*;
 pub use replay::*;
+pub use rules::*;
 pub use workers::*;
 
 use crate::Store;
@@ -76,6 +80,7 @@ macro_rules! __taskito_for_each_check {
                 list_is_newest_first_and_filtered,
                 stats_count_jobs_per_state,
                 stats_stay_exact_through_every_transition,
+                stats_stay_exact_through_delays_ticks_and_cascades,
                 cancel_applies_only_to_pending_jobs,
                 unique_key_maps_to_the_live_job,
                 unique_key_repeated_in_one_batch_maps_to_the_first,
@@ -112,12 +117,18 @@ macro_rules! __taskito_for_each_check {
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
                 batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, completion_series_buckets_recent_completions, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, graph_inserts_a_canvas_whole, graph_is_refused_whole, impossible_dependencies_are_refused, list_after_pages_like_job_list, log_purge_by_age_and_with_the_job, log_query_filters_and_orders_newest_first, logs_of_a_job_read_back_oldest_first, metric_purge_removes_older_rollups, metric_rollups_upsert_and_list, periodic_register_upserts_and_keeps_the_last_tick, periodic_tick_enqueues_each_tick_once, purge_takes_dependency_edges_with_the_job, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,
+                a_row_limit_of_zero_means_no_limit,
+                an_expired_job_is_never_claimed_and_fails,
+                breaker_admit_on_a_closed_or_unknown_breaker_writes_nothing,
+                an_open_breaker_past_its_cooldown_admits_one_probe,
             ]
             pair: [
                 change_marker_sees_commits_of_another_store,
                 maintenance_turns_go_to_one_caller_per_period,
                 two_stores_never_claim_the_same_job,
                 breaker_state_is_shared_between_stores, periodic_ticks_race_to_one_job_each, rate_slots_are_shared_between_stores, graph_insert_races_no_worker,
+                concurrent_rate_slots_are_unique_and_spaced,
+                concurrent_admits_let_one_probe_through,
             ]
         }
     };

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::{NewJob, Store};
 use taskito_postgres::{claim_sql, PostgresStore, PLANNER_SETTINGS};
@@ -94,12 +95,12 @@ pub(super) fn claim_uses_the_partial_index_of_pending_jobs() {
     // PostgreSQL caches (generic after a few runs, or at once when forced).
     admin
         .batch_execute(&format!(
-            "PREPARE claim_check(text, int8, int8, text[], int8, text) AS {}",
+            "PREPARE claim_check(text, int8, int8, text[], int8, text, text) AS {}",
             claim_sql()
         ))
         .expect("prepare");
     let explain = format!(
-        "EXPLAIN EXECUTE claim_check('w', {}, {T0}, '{{q}}', 32, 'token')",
+        "EXPLAIN EXECUTE claim_check('w', {}, {T0}, '{{q}}', 32, 'token', 'expired')",
         T0 + 30_000
     );
     for mode in ["auto", "force_generic_plan"] {

@@ -2,6 +2,7 @@
 //! completions racing with inserts of dependents.
 
 use std::thread;
+use taskito_core::InsertJobs;
 
 use taskito_core::{JobState, Store};
 use taskito_postgres::{COMPLETE_MANY_SQL, PLANNER_SETTINGS};
@@ -148,6 +149,7 @@ pub(super) fn expiry_and_its_cascade_commit_together() {
                 &vec!["other".to_owned()],
                 &10_i64,
                 &"token",
+                &taskito_core::EXPIRED_ERROR,
             ],
         )
         .expect("the claim statement alone");

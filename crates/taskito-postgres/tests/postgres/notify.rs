@@ -1,6 +1,7 @@
 //! The change marker (NOTIFY) and connections killed on the server.
 
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::Store;
 use taskito_postgres::{PostgresOptions, PostgresStore};

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use taskito_core::{Error, JobState, Outcome, Store};
 use taskito_postgres::{PostgresOptions, PostgresStore};

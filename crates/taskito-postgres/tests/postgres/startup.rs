@@ -4,6 +4,7 @@
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
+use taskito_core::InsertJobs;
 
 use postgres::error::SqlState;
 use taskito_core::{Error, PurgeTarget, Store};

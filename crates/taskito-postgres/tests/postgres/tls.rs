@@ -2,7 +2,8 @@
 //! self-signed certificate (Debian's "snakeoil"), which is what `require`
 //! accepts and `verify-full` must refuse.
 
-use taskito_core::{Error, Store};
+use taskito_core::Error;
+use taskito_core::InsertJobs;
 use taskito_postgres::{PostgresOptions, PostgresStore};
 
 use super::support::{self, TestSchema};

@@ -4,10 +4,11 @@
 use std::sync::atomic::Ordering;
 
 use taskito_core::{
-    Admission, Breaker, BreakerConfig, BreakerState, ClaimRequest, DeadLetter, Direction,
-    FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter, LogEntry, LogFilter,
-    MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, PurgeTarget, QueueDepth,
-    ReplayRecord, RescueReport, RescueScope, Result, SeriesBucket, Stats, Store, WorkerInfo,
+    admit_needs_write, record_needs_write, Admission, Breaker, BreakerConfig, ClaimRequest,
+    DeadLetter, Direction, FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter,
+    LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, PurgeTarget,
+    QueueDepth, ReplayRecord, RescueReport, RescueScope, Result, SeriesBucket, Stats, Store,
+    WorkerInfo,
 };
 
 use super::{lock, SqliteStore};
@@ -17,11 +18,15 @@ use crate::{
 };
 
 impl Store for SqliteStore {
-    fn job_insert_many(&self, new: &[NewJob]) -> Result<Vec<String>> {
-        if new.is_empty() {
+    fn job_insert(&self, batch: &[GraphJob]) -> Result<Vec<String>> {
+        if batch.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(|tx| jobs::insert_many(tx, new))
+        if batch.iter().all(|node| node.depends_on.is_empty()) {
+            let jobs: Vec<&NewJob> = batch.iter().map(|node| &node.job).collect();
+            return self.write(|tx| jobs::insert_many(tx, &jobs));
+        }
+        self.write(|tx| graph::insert_graph(tx, batch))
     }
 
     fn job_get(&self, id: &str) -> Result<Option<Job>> {
@@ -48,7 +53,7 @@ impl Store for SqliteStore {
     }
 
     fn job_claim(&self, req: &ClaimRequest) -> Result<Vec<Job>> {
-        if req.limit == 0 || req.queues.is_empty() {
+        if req.claims_nothing() {
             return Ok(Vec::new());
         }
         // Idle workers ask in a read first, so that they never take the write
@@ -162,7 +167,7 @@ impl Store for SqliteStore {
     ) -> Result<Admission> {
         // A closed (or never failed) breaker, the common case, is only read.
         let current = self.read(|c| limits::breaker_get(c, task))?;
-        if current.is_none_or(|b| b.state == BreakerState::Closed) {
+        if !admit_needs_write(current.as_ref()) {
             return Ok(Admission::Run);
         }
         self.write(|tx| limits::breaker_admit(tx, task, config, job_id, now))
@@ -179,7 +184,7 @@ impl Store for SqliteStore {
         if !failed {
             // A success changes only a half-open breaker.
             let current = self.read(|c| limits::breaker_get(c, task))?;
-            if current.is_none_or(|b| b.state != BreakerState::HalfOpen) {
+            if !record_needs_write(current.as_ref(), failed) {
                 return Ok(());
             }
         }
@@ -191,10 +196,6 @@ impl Store for SqliteStore {
     }
 
     // --- dependencies ---
-
-    fn job_insert_dependent(&self, job: &NewJob, depends_on: &[String]) -> Result<String> {
-        self.write(|tx| dependencies::insert_dependent(tx, job, depends_on))
-    }
 
     fn job_links(&self, id: &str, direction: Direction) -> Result<Vec<String>> {
         self.read(|c| match direction {
@@ -266,14 +267,5 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<SeriesBucket>> {
         self.read(|c| overview::completion_series(c, since, bucket_ms, limit))
-    }
-
-    // --- job graphs: a whole canvas in one transaction ---
-
-    fn job_insert_graph(&self, graph: &[GraphJob]) -> Result<Vec<String>> {
-        if graph.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.write(|tx| graph::insert_graph(tx, graph))
     }
 }

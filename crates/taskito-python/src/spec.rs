@@ -1,0 +1,171 @@
+//! `taskito._native.JobSpec`: the one shape in which Python hands jobs to the
+//! engine. Python builds it once per job (`taskito.enqueue`), the binding takes
+//! it as it is (a frozen class, read without conversion), and
+//! `taskito_core::plan` turns it into the stored job.
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use taskito_core::{new_job_id, JobSpec};
+
+/// One job to enqueue, as `taskito_core::JobSpec`; immutable (see `replace`).
+#[pyclass(name = "JobSpec", module = "taskito._native", frozen)]
+#[derive(Clone)]
+pub(crate) struct PyJobSpec(pub(crate) JobSpec);
+
+#[pymethods]
+impl PyJobSpec {
+    #[new]
+    #[pyo3(signature = (task_name, payload, *, queue = "default".to_owned(), priority = 0,
+        delay_ms = 0, max_retries = 3, backoff_ms = 1_000, timeout_ms = 300_000,
+        unique_key = None, metadata = None, expires_ms = None, result_ttl_ms = None,
+        depends_on = Vec::new(), id = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        task_name: String,
+        payload: Vec<u8>,
+        queue: String,
+        priority: i32,
+        delay_ms: i64,
+        max_retries: i32,
+        backoff_ms: i64,
+        timeout_ms: i64,
+        unique_key: Option<String>,
+        metadata: Option<String>,
+        expires_ms: Option<i64>,
+        result_ttl_ms: Option<i64>,
+        depends_on: Vec<String>,
+        id: Option<String>,
+    ) -> Self {
+        Self(JobSpec {
+            id,
+            task_name,
+            payload,
+            queue,
+            priority,
+            delay_ms,
+            max_retries,
+            backoff_ms,
+            timeout_ms,
+            unique_key,
+            metadata,
+            expires_ms,
+            result_ttl_ms,
+            depends_on,
+        })
+    }
+
+    /// A copy with the given fields replaced (`None` keeps the field as it is).
+    #[pyo3(signature = (*, payload = None, delay_ms = None, unique_key = None, metadata = None,
+        expires_ms = None, result_ttl_ms = None, depends_on = None, id = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn replace(
+        &self,
+        payload: Option<Vec<u8>>,
+        delay_ms: Option<i64>,
+        unique_key: Option<String>,
+        metadata: Option<String>,
+        expires_ms: Option<i64>,
+        result_ttl_ms: Option<i64>,
+        depends_on: Option<Vec<String>>,
+        id: Option<String>,
+    ) -> Self {
+        let base = &self.0;
+        let mut spec = base.with_payload(payload.unwrap_or_else(|| base.payload.clone()));
+        spec.delay_ms = delay_ms.unwrap_or(base.delay_ms);
+        spec.unique_key = unique_key.or(spec.unique_key);
+        spec.metadata = metadata.or(spec.metadata);
+        spec.expires_ms = expires_ms.or(base.expires_ms);
+        spec.result_ttl_ms = result_ttl_ms.or(base.result_ttl_ms);
+        spec.depends_on = depends_on.unwrap_or(spec.depends_on);
+        spec.id = id.or(spec.id);
+        Self(spec)
+    }
+
+    /// One copy per payload (a batch of the same task with the same options).
+    fn repeat(&self, payloads: Vec<Vec<u8>>) -> Vec<Self> {
+        payloads
+            .into_iter()
+            .map(|payload| Self(self.0.with_payload(payload)))
+            .collect()
+    }
+
+    #[getter]
+    fn task_name(&self) -> &str {
+        &self.0.task_name
+    }
+    #[getter]
+    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.payload)
+    }
+    #[getter]
+    fn queue(&self) -> &str {
+        &self.0.queue
+    }
+    #[getter]
+    fn priority(&self) -> i32 {
+        self.0.priority
+    }
+    #[getter]
+    fn delay_ms(&self) -> i64 {
+        self.0.delay_ms
+    }
+    #[getter]
+    fn max_retries(&self) -> i32 {
+        self.0.max_retries
+    }
+    #[getter]
+    fn backoff_ms(&self) -> i64 {
+        self.0.backoff_ms
+    }
+    #[getter]
+    fn timeout_ms(&self) -> i64 {
+        self.0.timeout_ms
+    }
+    #[getter]
+    fn unique_key(&self) -> Option<&str> {
+        self.0.unique_key.as_deref()
+    }
+    #[getter]
+    fn metadata(&self) -> Option<&str> {
+        self.0.metadata.as_deref()
+    }
+    #[getter]
+    fn expires_ms(&self) -> Option<i64> {
+        self.0.expires_ms
+    }
+    #[getter]
+    fn result_ttl_ms(&self) -> Option<i64> {
+        self.0.result_ttl_ms
+    }
+    #[getter]
+    fn depends_on(&self) -> Vec<String> {
+        self.0.depends_on.clone()
+    }
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.0.id.as_deref()
+    }
+
+    fn __repr__(&self) -> String {
+        let s = &self.0;
+        format!(
+            "JobSpec(task_name={:?}, queue={:?}, priority={}, delay_ms={}, max_retries={}, \
+             timeout_ms={}, payload=<{} bytes>, depends_on={:?})",
+            s.task_name,
+            s.queue,
+            s.priority,
+            s.delay_ms,
+            s.max_retries,
+            s.timeout_ms,
+            s.payload.len(),
+            s.depends_on
+        )
+    }
+}
+
+/// `n` new job ids, time-ordered like those the store gives (a canvas names its
+/// steps before storing them).
+#[pyfunction]
+pub(crate) fn new_job_ids(n: usize) -> Vec<String> {
+    (0..n).map(|_| new_job_id()).collect()
+}
