@@ -29,7 +29,7 @@ pub use admission::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::CronSchedule;
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use graph::{resolve_dependencies, DepRef, GraphJob};
 pub use insert::InsertJobs;
 pub use job::{new_job_id, Job, JobState, NewJob};
@@ -40,8 +40,8 @@ pub use outcome::{FinishReport, Outcome};
 pub use overview::{JobCursor, SeriesBucket};
 pub use periodic::PeriodicSchedule;
 pub use records::{
-    ClaimRequest, DeadLetter, Direction, JobErrorRecord, JobFilter, QueueDepth, ReplayRecord,
-    RescueReport, RescueScope, Stats, WorkerInfo,
+    ClaimRequest, DeadLetter, Direction, JobErrorRecord, JobFilter, PurgeTarget, QueueDepth,
+    ReplayRecord, RescueReport, RescueScope, Stats, WorkerInfo,
 };
 pub use retry::RetryPolicy;
 pub use rules::{is_expired, row_limit, DependencyEnd, EXPIRED_ERROR};

@@ -131,6 +131,23 @@ pub enum Direction {
     Dependents,
 }
 
+/// What [`crate::Store::purge`] deletes, and what its `before` means there. A
+/// purged job takes its recorded errors, log lines and dependency edges with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeTarget {
+    /// `complete` jobs that have a `result_ttl_ms` and finished at least that
+    /// long before `before`, which is the current time here (finish + TTL <= now).
+    ExpiredResults,
+    /// `complete` jobs finished before `before`.
+    Completed,
+    /// Dead-letter entries that failed before `before`.
+    DeadLetters,
+    /// Job log lines logged before `before`.
+    Logs,
+    /// Metric rollups whose `last_at` is before `before`.
+    Metrics,
+}
+
 /// What a rescue of interrupted jobs did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RescueReport {

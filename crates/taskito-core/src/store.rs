@@ -1,8 +1,8 @@
 use crate::{
     Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, Direction, FinishReport, Job,
     JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome,
-    PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, RescueScope, Result, Stats,
-    WorkerInfo,
+    PeriodicSchedule, PurgeTarget, QueueDepth, ReplayRecord, RescueReport, RescueScope, Result,
+    Stats, WorkerInfo,
 };
 use crate::{JobCursor, SeriesBucket};
 
@@ -52,7 +52,14 @@ pub trait Store: Send + Sync {
     fn job_get(&self, id: &str) -> Result<Option<Job>>;
 
     /// Jobs matching `filter`, newest `created_at` first.
-    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>>;
+    ///
+    /// With `after`, the filter's `offset` is ignored and only the jobs that come
+    /// after that cursor in this order are returned: keyset paging, whose cost
+    /// does not grow with the page number (the dashboard's pages). Jobs created at
+    /// the same millisecond keep the order a listing without `after` gives them;
+    /// if the cursor's job no longer exists, the page starts with the jobs created
+    /// before `cursor.created_at`.
+    fn job_list(&self, filter: &JobFilter, after: Option<&JobCursor>) -> Result<Vec<Job>>;
 
     /// Counts of jobs per state over all queues.
     fn job_stats(&self) -> Result<Stats>;
@@ -121,12 +128,10 @@ pub trait Store: Send + Sync {
     /// and the replay's current error.
     fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>>;
 
-    /// Deletes `complete` jobs that have a `result_ttl_ms` and finished at least
-    /// that long before `now`. Returns how many.
-    fn job_purge_expired_results(&self, now: i64) -> Result<u64>;
-
-    /// Deletes `complete` jobs finished before `before`. Returns how many.
-    fn job_purge_completed(&self, before: i64) -> Result<u64>;
+    /// Deletes the rows of `target` from before `before` (for
+    /// [`PurgeTarget::ExpiredResults`], `before` is now; see [`PurgeTarget`] for
+    /// what each target deletes). One transaction. Returns how many rows went.
+    fn purge(&self, target: PurgeTarget, before: i64) -> Result<u64>;
 
     /// The dead-letter entries, newest first, without payloads; at most `limit`
     /// (0: no limit) after skipping `offset`.
@@ -136,9 +141,6 @@ pub trait Store: Send + Sync {
     /// runnable now) and removes the dead-letter entry. Returns the new job id, or
     /// [`crate::Error::NotFound`].
     fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String>;
-
-    /// Deletes dead-letter entries that failed before `before`. Returns how many.
-    fn dead_purge(&self, before: i64) -> Result<u64>;
 
     /// Deletes one dead-letter entry. Returns false when there is none by that id.
     fn dead_delete(&self, dead_id: &str) -> Result<bool>;
@@ -250,10 +252,6 @@ pub trait Store: Send + Sync {
     /// The log lines matching `filter`, newest first (by `logged_at`, then id).
     fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>>;
 
-    /// Deletes log lines logged before `before`. Returns how many. (A job's lines
-    /// are also deleted with the job when it is purged.)
-    fn log_purge(&self, before: i64) -> Result<u64>;
-
     /// Writes each rollup in one transaction, replacing the stored row of the same
     /// worker, task and minute (a worker rewrites its running tally).
     fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()>;
@@ -261,9 +259,6 @@ pub trait Store: Send + Sync {
     /// The rollups whose `last_at` is at or after `since`, of `task_name` when
     /// given, in no particular order.
     fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>>;
-
-    /// Deletes rollups whose `last_at` is before `before`. Returns how many.
-    fn metric_purge(&self, before: i64) -> Result<u64>;
 
     // --- cluster maintenance ---
 
@@ -282,13 +277,6 @@ pub trait Store: Send + Sync {
         Ok(())
     }
     // --- dashboard ---
-
-    /// Like [`Store::job_list`] (its `offset` ignored), but only the jobs that come
-    /// after `cursor` in the newest-first order: keyset paging, whose cost does not
-    /// grow with the page number. Jobs created at the same millisecond keep the
-    /// order `job_list` gives them; if the cursor's job no longer exists, the page
-    /// starts with the jobs created before `cursor.created_at`.
-    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>>;
 
     /// The jobs completed at or after `since`, grouped into buckets of `bucket_ms`
     /// starting at `since`, oldest first; only non-empty buckets. Reads at most the

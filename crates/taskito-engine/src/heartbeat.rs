@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use taskito_core::{Clock, RescueScope, Result, Store, WorkerInfo};
+use taskito_core::{Clock, PurgeTarget, RescueScope, Result, Store, WorkerInfo};
 
 use crate::tallies::Rollups;
 use crate::trouble::Trouble;
@@ -73,7 +73,7 @@ pub(crate) fn run(
 /// worker's turn: once per second across the cluster, not once per worker.
 fn tidy(store: &dyn Store, now: i64) -> Result<()> {
     if store.maintenance_turn("purge_expired_results", now, 1_000)? {
-        store.job_purge_expired_results(now)?;
+        store.purge(PurgeTarget::ExpiredResults, now)?;
         store.compact_counts()?;
     }
     Ok(())

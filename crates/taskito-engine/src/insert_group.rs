@@ -91,7 +91,7 @@ impl InsertGroup {
             // A panicking store must not leave the followers waiting for ever.
             let results = catch_unwind(AssertUnwindSafe(|| self.insert_batch(batch)))
                 .unwrap_or_else(|_| {
-                    let failed = || Err(Error::Storage("the insert panicked".into()));
+                    let failed = || Err(Error::storage("the insert panicked"));
                     tickets.into_iter().map(|t| (t, failed())).collect()
                 });
             state = self.lock();

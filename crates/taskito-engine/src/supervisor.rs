@@ -44,9 +44,10 @@ pub(crate) fn supervise(
 ) {
     match spawn_threads(store, executor, clock, config, shared, info, follows) {
         Ok(threads) => drain_and_stop(config, shared, executor.as_ref(), threads),
-        Err(e) => shared.fail(&Error::Storage(format!(
-            "could not start worker threads: {e}"
-        ))),
+        Err(e) => shared.fail(&Error::Storage(
+            format!("could not start worker threads: {e}"),
+            Some(Box::new(e)),
+        )),
     }
     let _ = store.worker_unregister(&config.worker_id);
     shared.shutdown.mark_stopped();
@@ -147,9 +148,10 @@ fn spawn_threads(
                         &config,
                         jobs_tx,
                     )),
-                    Err(e) => shared.fail(&Error::Storage(format!(
-                        "could not start the scheduler: {e}"
-                    ))),
+                    Err(e) => shared.fail(&Error::Storage(
+                        format!("could not start the scheduler: {e}"),
+                        Some(Box::new(e)),
+                    )),
                 }
             })?
     };

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
-use taskito_core::{metric_bucket, MetricRollup, MetricTally, Result, Store};
+use taskito_core::{metric_bucket, MetricRollup, MetricTally, PurgeTarget, Result, Store};
 
 /// Attempts finished since the heartbeat last looked, per task name.
 #[derive(Debug, Default)]
@@ -109,8 +109,8 @@ impl Rollups {
         }
         let due = self.beats % PRUNE_EVERY == 0;
         if due && store.maintenance_turn("prune_observability", now, PRUNE_EVERY_MS)? {
-            store.metric_purge(now - retention_ms)?;
-            store.log_purge(now - retention_ms)?;
+            store.purge(PurgeTarget::Metrics, now - retention_ms)?;
+            store.purge(PurgeTarget::Logs, now - retention_ms)?;
         }
         self.beats += 1;
         Ok(())

@@ -32,10 +32,10 @@ impl Trouble {
 
     /// The last attempt failed with `error`. True when the worker should stop.
     pub(crate) fn failed(&mut self, error: &Error) -> bool {
-        if matches!(error, Error::ReadOnly(_) | Error::Corrupt(_)) {
+        if matches!(error, Error::ReadOnly(..) | Error::Corrupt(..)) {
             return true;
         }
-        let patient = matches!(error, Error::Unavailable(_));
+        let patient = matches!(error, Error::Unavailable(..));
         let what = self.what;
         let since = *self.since.get_or_insert_with(|| {
             eprintln!("[taskito] {what} failed, retrying: {error}");
@@ -54,9 +54,9 @@ mod tests {
     #[test]
     fn unusable_database_stops_at_once_transient_trouble_within_budget_does_not() {
         let mut t = Trouble::new("claiming jobs", Duration::from_secs(3600));
-        assert!(!t.failed(&Error::StorageFull("disk".into())));
+        assert!(!t.failed(&Error::StorageFull("disk".into(), None)));
         assert!(t.since.is_some());
-        assert!(t.failed(&Error::ReadOnly("gone".into())));
+        assert!(t.failed(&Error::ReadOnly("gone".into(), None)));
         t.cleared();
         assert!(t.since.is_none());
     }
@@ -64,7 +64,7 @@ mod tests {
     #[test]
     fn trouble_past_its_budget_stops_but_an_unreachable_server_is_waited_for() {
         let mut t = Trouble::new("claiming jobs", Duration::ZERO);
-        assert!(!t.failed(&Error::Unavailable("cannot reach PostgreSQL".into())));
-        assert!(t.failed(&Error::StorageFull("disk".into())));
+        assert!(!t.failed(&Error::Unavailable("cannot reach PostgreSQL".into(), None)));
+        assert!(t.failed(&Error::StorageFull("disk".into(), None)));
     }
 }

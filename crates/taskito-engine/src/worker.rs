@@ -156,7 +156,12 @@ impl Worker {
                     follows,
                 );
             })
-            .map_err(|e| Error::Storage(format!("could not start the worker thread: {e}")))?;
+            .map_err(|e| {
+                Error::Storage(
+                    format!("could not start the worker thread: {e}"),
+                    Some(Box::new(e)),
+                )
+            })?;
         Ok(WorkerHandle {
             shared,
             worker_id,

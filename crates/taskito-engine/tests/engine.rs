@@ -280,11 +280,14 @@ fn graceful_stop_finishes_running_jobs_and_releases_the_rest_unspent() {
     let stats = store.job_stats().unwrap();
     assert_eq!((stats.complete, stats.pending, stats.running), (2, 4, 0));
     for j in store
-        .job_list(&taskito_core::JobFilter {
-            status: Some(JobState::Pending),
-            limit: 10,
-            ..Default::default()
-        })
+        .job_list(
+            &taskito_core::JobFilter {
+                status: Some(JobState::Pending),
+                limit: 10,
+                ..Default::default()
+            },
+            None,
+        )
         .unwrap()
     {
         assert_eq!(j.retry_count, 0, "released job spent no retry");

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use taskito_core::{
     Admission, Breaker, BreakerConfig, ClaimRequest, DeadLetter, Direction, FinishReport, Job,
     JobErrorRecord, JobFilter, LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome,
-    PeriodicSchedule, QueueDepth, ReplayRecord, RescueReport, RescueScope, Result, Stats, Store,
-    WorkerInfo,
+    PeriodicSchedule, PurgeTarget, QueueDepth, ReplayRecord, RescueReport, RescueScope, Result,
+    Stats, Store, WorkerInfo,
 };
 use taskito_core::{JobCursor, SeriesBucket};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
@@ -75,8 +75,8 @@ impl<S: Store> Store for Counting<S> {
     fn job_get(&self, id: &str) -> Result<Option<Job>> {
         self.inner.job_get(id)
     }
-    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        self.inner.job_list(filter)
+    fn job_list(&self, filter: &JobFilter, after: Option<&JobCursor>) -> Result<Vec<Job>> {
+        self.inner.job_list(filter, after)
     }
     fn job_stats(&self) -> Result<Stats> {
         self.inner.job_stats()
@@ -121,20 +121,14 @@ impl<S: Store> Store for Counting<S> {
     fn replay_history(&self, id: &str) -> Result<Vec<ReplayRecord>> {
         self.inner.replay_history(id)
     }
-    fn job_purge_expired_results(&self, now: i64) -> Result<u64> {
-        self.inner.job_purge_expired_results(now)
-    }
-    fn job_purge_completed(&self, before: i64) -> Result<u64> {
-        self.inner.job_purge_completed(before)
+    fn purge(&self, target: PurgeTarget, before: i64) -> Result<u64> {
+        self.inner.purge(target, before)
     }
     fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>> {
         self.inner.dead_list(limit, offset)
     }
     fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String> {
         self.inner.dead_retry(dead_id, now)
-    }
-    fn dead_purge(&self, before: i64) -> Result<u64> {
-        self.inner.dead_purge(before)
     }
     fn dead_delete(&self, dead_id: &str) -> Result<bool> {
         self.inner.dead_delete(dead_id)
@@ -214,26 +208,17 @@ impl<S: Store> Store for Counting<S> {
     fn log_query(&self, filter: &LogFilter) -> Result<Vec<LogEntry>> {
         self.inner.log_query(filter)
     }
-    fn log_purge(&self, before: i64) -> Result<u64> {
-        self.inner.log_purge(before)
-    }
     fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
         self.inner.metric_upsert_many(rollups)
     }
     fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
         self.inner.metric_list(since, task_name)
     }
-    fn metric_purge(&self, before: i64) -> Result<u64> {
-        self.inner.metric_purge(before)
-    }
     fn maintenance_turn(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
         self.inner.maintenance_turn(name, now, every_ms)
     }
 
     // --- dashboard ---
-    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
-        self.inner.job_list_after(filter, cursor)
-    }
     fn job_completion_series(
         &self,
         since: i64,

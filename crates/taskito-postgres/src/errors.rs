@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::fmt;
 
 use postgres::error::SqlState;
-use taskito_core::Error;
+use taskito_core::{Cause, Error};
 
 /// What a failed call should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,22 +135,26 @@ pub(crate) fn describe(e: &postgres::Error) -> String {
     text
 }
 
-/// A failure that retrying will not fix.
-pub(crate) fn to_core(e: &postgres::Error, target: &Target) -> Error {
-    let detail = format!("PostgreSQL at {target}: {}", describe(e));
-    match e.code() {
-        Some(code) if *code == SqlState::DISK_FULL => Error::StorageFull(detail),
-        Some(code) if *code == SqlState::READ_ONLY_SQL_TRANSACTION => Error::ReadOnly(detail),
-        _ => Error::Storage(detail),
-    }
+/// A failure that retrying will not fix; `e` becomes the error's
+/// [`std::error::Error::source`].
+pub(crate) fn to_core(e: postgres::Error, target: &Target) -> Error {
+    let detail = format!("PostgreSQL at {target}: {}", describe(&e));
+    let kind: fn(String, Option<Cause>) -> Error = match e.code() {
+        Some(code) if *code == SqlState::DISK_FULL => Error::StorageFull,
+        Some(code) if *code == SqlState::READ_ONLY_SQL_TRANSACTION => Error::ReadOnly,
+        _ => Error::Storage,
+    };
+    kind(detail, Some(Box::new(e)))
 }
 
-/// The server stayed out of reach for the whole reconnect budget.
-pub(crate) fn unreachable(e: &postgres::Error, target: &Target, waited_ms: u128) -> Error {
-    Error::Unavailable(format!(
+/// The server stayed out of reach for the whole reconnect budget; the last
+/// failure is the error's source.
+pub(crate) fn unreachable(e: postgres::Error, target: &Target, waited_ms: u128) -> Error {
+    let message = format!(
         "cannot reach PostgreSQL at {target}: {} (retried for {waited_ms} ms)",
-        describe(e)
-    ))
+        describe(&e)
+    );
+    Error::Unavailable(message, Some(Box::new(e)))
 }
 
 /// An invalid connection URL. The driver's parse errors name the option, never

@@ -59,7 +59,7 @@ pub(crate) fn insert_many(
         }
         todo = again;
     }
-    Err(TxError::Fail(Error::Storage(format!(
+    Err(TxError::Fail(Error::storage(format!(
         "unique keys of {} jobs kept changing hands while they were inserted",
         todo.len()
     ))))
@@ -174,7 +174,7 @@ pub(crate) fn reconcile(tx: &mut Tx<'_>, jobs: &[&NewJob]) -> TxResult<Option<Ve
             key.and_then(|k| holders.get(k).cloned())
                 .or_else(|| key.and_then(|k| first_with_key.get(k)).map(|id| (*id).to_owned()))
                 .ok_or_else(|| {
-                    TxError::Fail(Error::Storage(format!(
+                    TxError::Fail(Error::storage(format!(
                         "the connection was lost while committing job {}, and it is unclear whether it was inserted",
                         job.id
                     )))

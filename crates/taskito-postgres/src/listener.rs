@@ -82,9 +82,10 @@ impl Listener {
             .name("taskito-pg-listener".to_owned())
             .spawn(move || watcher.run(client))
             .map_err(|e| {
-                TxError::Fail(Error::Storage(format!(
-                    "could not start the PostgreSQL listener thread: {e}"
-                )))
+                TxError::Fail(Error::Storage(
+                    format!("could not start the PostgreSQL listener thread: {e}"),
+                    Some(Box::new(e)),
+                ))
             })?;
         Ok(Self {
             count,

@@ -88,7 +88,7 @@ pub(crate) fn apply(pool: &Pool, schema: &str) -> Result<()> {
             .query_one(VERSION, &[])?
             .try_get(0)?;
         if current > latest() || current < 0 {
-            return Err(Failed::from(TxError::Fail(Error::Storage(format!(
+            return Err(Failed::from(TxError::Fail(Error::storage(format!(
                 "schema {schema:?} has taskito schema version {current}, newer than this taskito knows ({}); upgrade taskito",
                 latest()
             )))));

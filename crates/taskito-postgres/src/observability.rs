@@ -56,7 +56,7 @@ pub(crate) fn log_insert(tx: &mut Tx<'_>, e: &NewLogEntry) -> TxResult<i64> {
             &e.logged_at,
         ],
     )?;
-    let row = row.ok_or_else(|| TxError::Fail(Error::Storage("INSERT returned no id".into())))?;
+    let row = row.ok_or_else(|| TxError::Fail(Error::storage("INSERT returned no id")))?;
     Ok(row.try_get(0)?)
 }
 

@@ -243,11 +243,11 @@ pub(crate) fn with_reconnect<T: Send>(
             }) => (e, at_commit),
         };
         match errors::classify(&e) {
-            Class::Fatal => return Err(errors::to_core(&e, target)),
+            Class::Fatal => return Err(errors::to_core(e, target)),
             Class::Transient => {
                 transient += 1;
                 if transient >= TRANSIENT_TRIES {
-                    return Err(errors::to_core(&e, target));
+                    return Err(errors::to_core(e, target));
                 }
             }
             Class::Lost => {
@@ -257,7 +257,7 @@ pub(crate) fn with_reconnect<T: Send>(
                 }
                 let waited = started.elapsed();
                 if waited >= budget {
-                    return Err(errors::unreachable(&e, target, waited.as_millis()));
+                    return Err(errors::unreachable(e, target, waited.as_millis()));
                 }
                 // Jitter so that the workers of a cluster do not reconnect in
                 // lockstep after a restart.

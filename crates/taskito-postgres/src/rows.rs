@@ -76,7 +76,7 @@ fn position(columns: &[Column], name: &str) -> Result<usize, TxError> {
         .iter()
         .position(|c| c.name() == name)
         .ok_or_else(|| {
-            TxError::Fail(Error::Storage(format!(
+            TxError::Fail(Error::storage(format!(
                 "a statement that returns jobs has no column {name}"
             )))
         })
@@ -143,7 +143,7 @@ pub(crate) fn worker(row: &Row) -> Result<WorkerInfo, TxError> {
 fn unsigned(row: &Row, idx: usize) -> Result<u32, TxError> {
     let value: i64 = row.try_get(idx)?;
     u32::try_from(value).map_err(|_| {
-        TxError::Fail(Error::Storage(format!(
+        TxError::Fail(Error::storage(format!(
             "column {idx} holds {value}, which is not a 32-bit unsigned number"
         )))
     })

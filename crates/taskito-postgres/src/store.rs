@@ -159,9 +159,10 @@ impl PostgresStore {
             .map_err(Failed::from)
         })?;
         let notifier = Notifier::start(Arc::clone(&pool), &channel).map_err(|e| {
-            taskito_core::Error::Storage(format!(
-                "could not start the PostgreSQL notifier thread: {e}"
-            ))
+            taskito_core::Error::Storage(
+                format!("could not start the PostgreSQL notifier thread: {e}"),
+                Some(Box::new(e)),
+            )
         })?;
         Ok(Self {
             notifier,

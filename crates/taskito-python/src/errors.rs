@@ -21,10 +21,10 @@ pub(crate) fn to_py(error: &Error) -> PyErr {
     match error {
         Error::NotFound(_) => JobNotFoundError::new_err(message),
         Error::Busy { .. } => StorageBusyError::new_err(message),
-        Error::StorageFull(_) => StorageFullError::new_err(message),
+        Error::StorageFull(..) => StorageFullError::new_err(message),
         Error::InvalidInput(_) | Error::Duplicate(_) => QueueError::new_err(message),
-        Error::Unavailable(_) => StorageUnavailableError::new_err(message),
-        Error::ReadOnly(_) | Error::Corrupt(_) | Error::Storage(_) => {
+        Error::Unavailable(..) => StorageUnavailableError::new_err(message),
+        Error::ReadOnly(..) | Error::Corrupt(..) | Error::Storage(..) => {
             StorageError::new_err(message)
         }
         Error::Dependency(_) => DependencyError::new_err(message),

@@ -65,14 +65,8 @@ impl NativeQueue {
             limit,
             offset,
         };
-        let jobs = match after {
-            None => detach(py, || self.store.job_list(&filter)),
-            Some((created_at, id)) => {
-                let cursor = JobCursor { created_at, id };
-                detach(py, || self.store.job_list_after(&filter, &cursor))
-            }
-        }
-        .py()?;
+        let cursor = after.map(|(created_at, id)| JobCursor { created_at, id });
+        let jobs = detach(py, || self.store.job_list(&filter, cursor.as_ref())).py()?;
         Ok(jobs.into_iter().map(JobRecord::from).collect())
     }
 

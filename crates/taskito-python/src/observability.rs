@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use taskito_core::{summarize, Clock, LogEntry, LogFilter, NewLogEntry, Store, TaskMetrics};
+use taskito_core::{
+    summarize, Clock, LogEntry, LogFilter, NewLogEntry, PurgeTarget, Store, TaskMetrics,
+};
 
 use crate::errors::IntoPyResult;
 use crate::lifecycle::detach;
@@ -125,6 +127,6 @@ impl NativeObservability {
     /// Deletes log lines older than `older_than_s`; returns how many.
     fn purge_logs(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = window_start(self.clock.as_ref(), older_than_s);
-        detach(py, || self.store.log_purge(before)).py()
+        detach(py, || self.store.purge(PurgeTarget::Logs, before)).py()
     }
 }

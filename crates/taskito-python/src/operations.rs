@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;
+use taskito_core::PurgeTarget;
 
 use crate::errors::IntoPyResult;
 use crate::lifecycle::detach;
@@ -61,12 +62,12 @@ impl NativeQueue {
 
     fn purge_dead(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = self.now_ms() - seconds_to_ms(older_than_s);
-        detach(py, || self.store.dead_purge(before)).py()
+        detach(py, || self.store.purge(PurgeTarget::DeadLetters, before)).py()
     }
 
     fn purge_completed(&self, py: Python<'_>, older_than_s: f64) -> PyResult<u64> {
         let before = self.now_ms() - seconds_to_ms(older_than_s);
-        detach(py, || self.store.job_purge_completed(before)).py()
+        detach(py, || self.store.purge(PurgeTarget::Completed, before)).py()
     }
 
     fn replay(&self, py: Python<'_>, job_id: &str) -> PyResult<String> {

@@ -106,7 +106,7 @@ pub(crate) fn with_retry<T>(
                 if now >= deadline {
                     let waited =
                         u64::try_from(now.duration_since(started).as_millis()).unwrap_or(u64::MAX);
-                    break Err(errors::busy_timeout(path, waited));
+                    break Err(errors::busy_timeout(path, waited, e));
                 }
                 let (first, longest) = if is_table_lock(&e) {
                     (LOCKED_FIRST_PAUSE, LOCKED_LONGEST_PAUSE)
@@ -119,7 +119,7 @@ pub(crate) fn with_retry<T>(
                 thread::sleep(jittered.min(deadline - now));
                 pause = Some((current * 2).min(longest));
             }
-            Err(TxError::Sql(e)) => break Err(errors::to_core(&e, path)),
+            Err(TxError::Sql(e)) => break Err(errors::to_core(e, path)),
         }
     };
     DEADLINE.with(|d| d.set(previous));

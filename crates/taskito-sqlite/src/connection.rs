@@ -91,9 +91,9 @@ pub(crate) fn open(
             Connection::open_with_flags(uri, flags)
         }
     }
-    .map_err(|e| errors::to_core(&e, label))?;
+    .map_err(|e| errors::to_core(e, label))?;
     conn.busy_handler(Some(busy::busy_handler))
-        .map_err(|e| errors::to_core(&e, label))?;
+        .map_err(|e| errors::to_core(e, label))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let budget = Duration::from_millis(options.busy_wait_ms);
     busy::with_retry(label, budget, || {
@@ -118,7 +118,7 @@ fn configure(
             let mode: String =
                 conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(TxError::Fail(Error::Storage(format!(
+                return Err(TxError::Fail(Error::storage(format!(
                     "{}: cannot use write-ahead logging (journal mode stayed {mode}); \
                      the file system may not support shared memory",
                     path.display()

@@ -48,10 +48,14 @@ impl FileIdentity {
         {
             match unix_id(&recorded.path) {
                 Ok(id) if id == recorded.id => Ok(()),
-                _ => Err(Error::ReadOnly(format!(
-                    "{} was removed or replaced after it was opened; reopen the queue",
-                    recorded.path.display()
-                ))),
+                other => Err(Error::ReadOnly(
+                    format!(
+                        "{} was removed or replaced after it was opened; reopen the queue",
+                        recorded.path.display()
+                    ),
+                    // Gone: why the file could not be looked up.
+                    other.err().map(|e| Box::new(e) as taskito_core::Cause),
+                )),
             }
         }
         #[cfg(not(unix))]
@@ -65,6 +69,6 @@ impl FileIdentity {
 #[cfg(unix)]
 fn unix_id(path: &Path) -> Result<(u64, u64), Error> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).map_err(|e| crate::errors::from_io(&e, path))?;
+    let meta = std::fs::metadata(path).map_err(|e| crate::errors::from_io(e, path))?;
     Ok((meta.dev(), meta.ino()))
 }

@@ -59,12 +59,12 @@ fn live_holder(conn: &Connection, job: &NewJob) -> TxResult<String> {
     let key = job
         .unique_key
         .as_deref()
-        .ok_or_else(|| TxError::Fail(Error::Storage(format!("job {} was not inserted", job.id))))?;
+        .ok_or_else(|| TxError::Fail(Error::storage(format!("job {} was not inserted", job.id))))?;
     let holder = conn
         .prepare_cached(LIVE_BY_KEY)?
         .query_row([key], |r| r.get(0))
         .optional()?;
-    holder.ok_or_else(|| TxError::Fail(Error::Storage(format!("job {} was not inserted", job.id))))
+    holder.ok_or_else(|| TxError::Fail(Error::storage(format!("job {} was not inserted", job.id))))
 }
 
 fn duplicate_id(e: TxError, id: &str) -> TxError {

@@ -63,7 +63,7 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
 
 fn check_not_newer(version: i64, path: &Path) -> Result<(), Error> {
     if version > latest() || version < 0 {
-        return Err(Error::Storage(format!(
+        return Err(Error::storage(format!(
             "{} has schema version {version}, newer than this taskito knows ({}); upgrade taskito",
             path.display(),
             latest()

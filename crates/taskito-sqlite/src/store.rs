@@ -97,12 +97,12 @@ impl SqliteStore {
             return Self::assemble(db, writer, &options);
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| errors::from_io(&e, dir))?;
+            std::fs::create_dir_all(dir).map_err(|e| errors::from_io(e, dir))?;
         }
         let writer = connection::open(&Database::File(path.to_owned()), &options, Role::Writer)?;
         // Readers open later; an absolute path keeps them on this file even if
         // the process changes its working directory in between.
-        let path = std::fs::canonicalize(path).map_err(|e| errors::from_io(&e, path))?;
+        let path = std::fs::canonicalize(path).map_err(|e| errors::from_io(e, path))?;
         Self::assemble(Database::File(path), writer, &options)
     }
 

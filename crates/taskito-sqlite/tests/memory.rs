@@ -141,7 +141,7 @@ fn writers_claims_and_readers_from_many_threads_never_see_a_table_lock() {
                         ..JobFilter::default()
                     };
                     while Instant::now() < until {
-                        let listed = store.job_list(&filter).expect("list");
+                        let listed = store.job_list(&filter, None).expect("list");
                         if let Some(job) = listed.first() {
                             store.job_get(&job.id).expect("get");
                         }

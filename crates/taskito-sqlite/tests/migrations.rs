@@ -2,7 +2,7 @@
 //! date at open, keeping its jobs.
 
 use rusqlite::Connection;
-use taskito_core::{JobState, Outcome, Store};
+use taskito_core::{JobState, Outcome, PurgeTarget, Store};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
 const T0: i64 = 1_700_000_000_000;
@@ -83,7 +83,12 @@ fn a_version_1_database_is_upgraded_in_place() {
     );
     let copy = store.job_replay("old-job", T0 + 20).expect("replay");
     assert_eq!(store.replay_history("old-job").expect("history").len(), 1);
-    assert_eq!(store.job_purge_expired_results(T0 + 510).expect("purge"), 1);
+    assert_eq!(
+        store
+            .purge(PurgeTarget::ExpiredResults, T0 + 510)
+            .expect("purge"),
+        1
+    );
     assert_eq!(store.job_get("old-job").expect("get"), None);
     let copy = store
         .job_get(&copy)

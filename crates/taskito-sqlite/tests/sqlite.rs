@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use taskito_core::InsertJobs;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode};
 use taskito_core::{ClaimRequest, Error, JobState, NewJob, Store};
 use taskito_sqlite::{SqliteOptions, SqliteStore};
 
@@ -46,10 +46,21 @@ fn a_file_that_is_not_a_database_is_corrupt() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("notes.db");
     std::fs::write(&path, "these are my notes, not a database\n".repeat(200)).expect("write");
-    match SqliteStore::open(&path, SqliteOptions::default()) {
-        Err(Error::Corrupt(msg)) => assert!(msg.contains("notes.db"), "names the file: {msg}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    let err = SqliteStore::open(&path, SqliteOptions::default()).expect_err("not a database");
+    let Error::Corrupt(msg, _) = &err else {
+        panic!("expected Corrupt, got {err:?}")
+    };
+    assert!(msg.contains("notes.db"), "names the file: {msg}");
+    // SQLite's own error is the source; the message says it in our words, as before.
+    let cause = std::error::Error::source(&err)
+        .and_then(|c| c.downcast_ref::<rusqlite::Error>())
+        .expect("the rusqlite error is the source");
+    assert_eq!(cause.sqlite_error_code(), Some(ErrorCode::NotADatabase));
+    assert!(msg.ends_with(&format!("notes.db: {cause}")), "{msg}");
+    assert_eq!(
+        err.to_string(),
+        format!("the database file is damaged or not a taskito database: {msg}")
+    );
 }
 
 #[test]
@@ -91,7 +102,7 @@ fn a_database_file_removed_while_open_is_reported_read_only() {
         let _ = std::fs::remove_file(dir.path().join(name));
     }
     match store.job_insert_many(&[NewJob::new("q", "t", vec![], T0)]) {
-        Err(Error::ReadOnly(msg)) => assert!(msg.contains("gone.db was removed"), "{msg}"),
+        Err(Error::ReadOnly(msg, _)) => assert!(msg.contains("gone.db was removed"), "{msg}"),
         other => panic!("a write into a deleted file must fail, got {other:?}"),
     }
     assert!(!path.exists(), "no empty database is created in its place");
@@ -107,7 +118,7 @@ fn a_newer_schema_is_refused() {
         .pragma_update(None, "user_version", 99)
         .expect("bump");
     match SqliteStore::open(&path, SqliteOptions::default()) {
-        Err(Error::Storage(msg)) => assert!(msg.contains("schema version 99"), "{msg}"),
+        Err(Error::Storage(msg, _)) => assert!(msg.contains("schema version 99"), "{msg}"),
         other => panic!("expected a schema error, got {other:?}"),
     }
 }
@@ -212,9 +223,18 @@ fn a_held_lock_is_waited_out_then_reported_as_busy() {
 
     let started = Instant::now();
     match impatient.job_insert_many(&[NewJob::new("q", "t", vec![], T0)]) {
-        Err(Error::Busy { waited_ms, detail }) => {
+        Err(Error::Busy {
+            waited_ms,
+            detail,
+            cause,
+        }) => {
             assert!(waited_ms >= 300, "gave up after {waited_ms} ms");
             assert!(detail.contains("locked.db"), "{detail}");
+            let last = cause.expect("SQLite's last refusal is kept");
+            let last = last
+                .downcast_ref::<rusqlite::Error>()
+                .expect("a rusqlite error");
+            assert_eq!(last.sqlite_error_code(), Some(ErrorCode::DatabaseBusy));
         }
         other => panic!("expected Busy, got {other:?}"),
     }

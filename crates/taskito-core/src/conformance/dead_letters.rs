@@ -1,7 +1,12 @@
 //! Dead letters and purging old rows.
 
-use super::fixtures::{claim, complete, dead, finish, get, insert_one, new_job, running, T0};
-use crate::{Error, JobState, NewJob, Outcome, Store};
+use super::fixtures::{
+    claim, complete, dead, finish, get, insert_one, new_job, purge, running, T0,
+};
+use crate::{
+    metric_bucket, Error, JobState, MetricRollup, MetricTally, NewJob, NewLogEntry, Outcome,
+    PurgeTarget, Store,
+};
 
 /// Makes a job of `queue` dead at `now`; returns its dead letter id.
 fn kill(store: &dyn Store, job: NewJob, now: i64) -> String {
@@ -108,8 +113,8 @@ pub fn dead_list_is_newest_first_and_paged(store: &dyn Store) {
 pub fn dead_purge_removes_older_entries(store: &dyn Store) {
     let old = kill(store, new_job("q", "t"), T0 + 100);
     let young = kill(store, new_job("q", "t"), T0 + 200);
-    assert_eq!(store.dead_purge(T0 + 100).expect("dead_purge"), 0);
-    assert_eq!(store.dead_purge(T0 + 150).expect("dead_purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::DeadLetters, T0 + 100), 0);
+    assert_eq!(purge(store, PurgeTarget::DeadLetters, T0 + 150), 1);
     let left: Vec<String> = store
         .dead_list(10, 0)
         .expect("dead_list")
@@ -118,7 +123,7 @@ pub fn dead_purge_removes_older_entries(store: &dyn Store) {
         .collect();
     assert_eq!(left, vec![young]);
     assert!(!left.contains(&old));
-    assert_eq!(store.dead_purge(T0 + 1_000).expect("dead_purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::DeadLetters, T0 + 1_000), 1);
     assert!(store.dead_list(10, 0).expect("dead_list").is_empty());
 }
 
@@ -166,8 +171,8 @@ pub fn purge_completed_removes_old_completed_jobs_only(store: &dyn Store) {
         },
     );
 
-    assert_eq!(store.job_purge_completed(T0 + 100).expect("purge"), 0);
-    assert_eq!(store.job_purge_completed(T0 + 200).expect("purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::Completed, T0 + 100), 0);
+    assert_eq!(purge(store, PurgeTarget::Completed, T0 + 200), 1);
     assert_eq!(store.job_get(&old.id).expect("job_get"), None);
     assert!(store.job_errors(&old.id).expect("job_errors").is_empty());
     for id in [&young.id, &dead_job.id, &cancelled, &pending] {
@@ -218,30 +223,87 @@ pub fn purge_expired_results_follows_each_ttl(store: &dyn Store) {
     let cancelled = insert_one(store, with_ttl("idle2", Some(0)));
     assert!(store.job_cancel(&cancelled, T0 + 1).expect("job_cancel"));
 
-    let purge = |now| {
-        store
-            .job_purge_expired_results(now)
-            .expect("job_purge_expired_results")
-    };
+    let expire = |now| purge(store, PurgeTarget::ExpiredResults, now);
     let exists = |id: &str| store.job_get(id).expect("job_get").is_some();
-    assert_eq!(purge(T0 + 99), 0, "nothing has finished by then");
-    assert_eq!(purge(T0 + 100), 1, "a TTL of 0 expires at completion");
+    assert_eq!(expire(T0 + 99), 0, "nothing has finished by then");
+    assert_eq!(expire(T0 + 100), 1, "a TTL of 0 expires at completion");
     assert!(!exists(&zero));
-    assert_eq!(purge(T0 + 1_099), 0);
+    assert_eq!(expire(T0 + 1_099), 0);
     assert!(exists(&short));
     assert_eq!(
-        purge(T0 + 1_100),
+        expire(T0 + 1_100),
         1,
         "expires at exactly completed_at + TTL"
     );
     assert!(!exists(&short));
     assert!(store.job_errors(&short).expect("job_errors").is_empty());
     assert!(exists(&long));
-    assert_eq!(purge(T0 + 5_100), 1);
+    assert_eq!(expire(T0 + 5_100), 1);
     assert!(!exists(&long));
-    assert_eq!(purge(i64::MAX / 2), 0);
+    assert_eq!(expire(i64::MAX / 2), 0);
     for id in [&forever, &pending, &running, &dead_one, &cancelled] {
         assert!(exists(id), "{id} must stay");
     }
     assert_eq!(store.job_errors(&dead_one).expect("job_errors").len(), 1);
+}
+
+/// Each [`PurgeTarget`] deletes its own kind of old row and leaves the others:
+/// an old metric rollup, log line, dead letter, job with an expired result TTL
+/// and completed job go one target at a time.
+pub fn each_purge_target_takes_only_its_rows(store: &dyn Store) {
+    let (old, cutoff) = (T0 + 10, T0 + 1_000);
+    let kept = running(store, "kept", "w", T0);
+    assert_eq!(finish(store, &[complete(&kept)], old), (1, 0));
+    let ttl = NewJob {
+        result_ttl_ms: Some(1),
+        ..new_job("ttl", "t")
+    };
+    let expiring = insert_one(store, ttl);
+    let job = claim(store, "w", &["ttl"], 1, T0).remove(0);
+    assert_eq!(finish(store, &[complete(&job)], old), (1, 0));
+    kill(store, new_job("dead", "t"), old);
+    let waiting = insert_one(store, new_job("idle", "t"));
+    let line = NewLogEntry {
+        job_id: waiting.clone(),
+        task_name: "t".into(),
+        level: "info".into(),
+        message: "old".into(),
+        extra: None,
+        logged_at: old,
+    };
+    store.log_insert(&line).expect("log_insert");
+    let mut tally = MetricTally::default();
+    tally.record(1_000, true);
+    let rollup = MetricRollup {
+        worker_id: "w".into(),
+        task_name: "t".into(),
+        bucket_start: metric_bucket(old),
+        last_at: old,
+        tally,
+    };
+    store
+        .metric_upsert_many(&[rollup])
+        .expect("metric_upsert_many");
+
+    let left = || {
+        (
+            store.metric_list(T0, None).expect("metric_list").len(),
+            store.log_list_job(&waiting).expect("log_list_job").len(),
+            store.dead_list(0, 0).expect("dead_list").len(),
+            store.job_get(&expiring).expect("job_get").is_some(),
+            store.job_get(&kept.id).expect("job_get").is_some(),
+        )
+    };
+    assert_eq!(left(), (1, 1, 1, true, true));
+    assert_eq!(purge(store, PurgeTarget::Metrics, cutoff), 1);
+    assert_eq!(left(), (0, 1, 1, true, true));
+    assert_eq!(purge(store, PurgeTarget::Logs, cutoff), 1);
+    assert_eq!(left(), (0, 0, 1, true, true));
+    assert_eq!(purge(store, PurgeTarget::DeadLetters, cutoff), 1);
+    assert_eq!(left(), (0, 0, 0, true, true));
+    assert_eq!(purge(store, PurgeTarget::ExpiredResults, cutoff), 1);
+    assert_eq!(left(), (0, 0, 0, false, true), "only the job with a TTL");
+    assert_eq!(purge(store, PurgeTarget::Completed, cutoff), 1);
+    assert_eq!(left(), (0, 0, 0, false, false));
+    assert!(store.job_get(&waiting).expect("job_get").is_some());
 }

@@ -3,7 +3,7 @@
 use crate::InsertJobs;
 use std::time::{Duration, Instant};
 
-use crate::{ClaimRequest, Job, NewJob, Outcome, RescueReport, Store, WorkerInfo};
+use crate::{ClaimRequest, Job, NewJob, Outcome, PurgeTarget, RescueReport, Store, WorkerInfo};
 
 /// The time every check starts at (Unix ms).
 pub(crate) const T0: i64 = 1_700_000_000_000;
@@ -88,6 +88,13 @@ pub(crate) fn dead(job: &Job, error: &str) -> Outcome {
         attempt: job.attempt,
         error: error.to_owned(),
     }
+}
+
+/// How many rows `store.purge(target, before)` deleted.
+pub(crate) fn purge(store: &dyn Store, target: PurgeTarget, before: i64) -> u64 {
+    store
+        .purge(target, before)
+        .unwrap_or_else(|e| panic!("purge {target:?}: {e}"))
 }
 
 pub(crate) fn release(job: &Job) -> Outcome {

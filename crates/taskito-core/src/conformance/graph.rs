@@ -1,8 +1,8 @@
 //! A whole canvas inserted in one transaction (`Store::job_insert` with dependencies): batch
 //! dependencies, refusal of the whole batch, and no race with a fast worker.
 
-use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, T0};
-use crate::{DepRef, Direction, Error, GraphJob, JobState, NewJob, Store};
+use super::fixtures::{claim, complete, dead, finish, get, ids, insert_one, new_job, purge, T0};
+use crate::{DepRef, Direction, Error, GraphJob, JobState, NewJob, PurgeTarget, Store};
 
 fn node(job: NewJob, depends_on: Vec<DepRef>) -> GraphJob {
     GraphJob { job, depends_on }
@@ -152,7 +152,7 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// Purging a job (result TTL, `job_purge_completed`) deletes its dependency
+/// Purging a job (result TTL, `PurgeTarget::Completed`) deletes its dependency
 /// edges, both ways; the edges of jobs not purged stay.
 pub fn purge_takes_dependency_edges_with_the_job(store: &dyn Store) {
     let mut kept_briefly = new_job("purge", "a");
@@ -168,7 +168,7 @@ pub fn purge_takes_dependency_edges_with_the_job(store: &dyn Store) {
         assert_eq!(ids(&jobs), vec![jobs_ids[i].clone()]);
         assert_eq!(finish(store, &[complete(&jobs[0])], now + 1), (1, 0));
     }
-    assert_eq!(store.job_purge_expired_results(T0 + 100).expect("purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::ExpiredResults, T0 + 100), 1);
     assert!(store
         .job_links(&jobs_ids[1], Direction::DependsOn)
         .expect("deps")
@@ -185,7 +185,7 @@ pub fn purge_takes_dependency_edges_with_the_job(store: &dyn Store) {
         "edges between jobs still stored stay"
     );
 
-    assert_eq!(store.job_purge_completed(T0 + 100).expect("purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::Completed, T0 + 100), 1);
     assert!(store
         .job_links(&jobs_ids[2], Direction::DependsOn)
         .expect("deps")

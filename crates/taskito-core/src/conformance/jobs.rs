@@ -5,7 +5,9 @@ use super::fixtures::{
     LEASE_MS, T0,
 };
 use crate::InsertJobs;
-use crate::{DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, RescueScope, Stats, Store};
+use crate::{
+    DepRef, GraphJob, JobFilter, JobState, NewJob, Outcome, PurgeTarget, RescueScope, Stats, Store,
+};
 
 /// Every field of a [`NewJob`] comes back from `job_get`, and a new job starts
 /// with no attempt, lease, result or error.
@@ -113,7 +115,7 @@ pub fn hostile_names_round_trip_harmlessly(store: &dyn Store) {
         ..JobFilter::default()
     };
     assert_eq!(
-        ids(&store.job_list(&filter).expect("job_list")),
+        ids(&store.job_list(&filter, None).expect("job_list")),
         vec![id.clone()]
     );
     let filter = JobFilter {
@@ -122,7 +124,7 @@ pub fn hostile_names_round_trip_harmlessly(store: &dyn Store) {
         ..JobFilter::default()
     };
     assert_eq!(
-        ids(&store.job_list(&filter).expect("job_list")),
+        ids(&store.job_list(&filter, None).expect("job_list")),
         vec![id.clone()]
     );
 
@@ -157,7 +159,7 @@ pub fn list_is_newest_first_and_filtered(store: &dyn Store) {
     let d = insert_one(store, make("q1", "t1", T0 + 3));
     assert!(store.job_cancel(&b, T0 + 4).expect("job_cancel"));
     let (a, b, c, d) = (a.as_str(), b.as_str(), c.as_str(), d.as_str());
-    let list = |filter: JobFilter| ids(&store.job_list(&filter).expect("job_list"));
+    let list = |filter: JobFilter| ids(&store.job_list(&filter, None).expect("job_list"));
     let all = JobFilter {
         limit: 100,
         ..JobFilter::default()
@@ -268,7 +270,7 @@ pub(crate) fn listed_stats(store: &dyn Store) -> Stats {
             limit: 10_000,
             ..JobFilter::default()
         };
-        let n = store.job_list(&filter).expect("job_list").len();
+        let n = store.job_list(&filter, None).expect("job_list").len();
         stats.add(state, u64::try_from(n).expect("count"));
     }
     stats
@@ -358,12 +360,7 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
         .expect("dead_retry");
     check("a replay and a dead-letter retry");
     assert_eq!(finish(store, &[complete(&pending[0])], T0 + 6), (1, 0));
-    assert!(
-        store
-            .job_purge_completed(T0 + 7)
-            .expect("job_purge_completed")
-            >= 2
-    );
+    assert!(store.purge(PurgeTarget::Completed, T0 + 7).expect("purge") >= 2);
     check("a purge");
     store.compact_counts().expect("compact_counts");
     check("a compaction after the purge");
@@ -388,11 +385,14 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     assert!(claim(store, "w", &["x"], 5, now).is_empty());
     check("an expiry cascading to two dependents");
     let mut moved: Vec<JobState> = store
-        .job_list(&JobFilter {
-            queue: Some("x".to_owned()),
-            limit: 10,
-            ..JobFilter::default()
-        })
+        .job_list(
+            &JobFilter {
+                queue: Some("x".to_owned()),
+                limit: 10,
+                ..JobFilter::default()
+            },
+            None,
+        )
         .expect("job_list")
         .into_iter()
         .map(|j| j.status)
@@ -431,8 +431,8 @@ pub fn stats_stay_exact_through_every_transition(store: &dyn Store) {
     assert_eq!(finish(store, &[complete(&again[0])], now), (1, 0));
     assert_eq!(
         store
-            .job_purge_expired_results(now + 10)
-            .expect("job_purge_expired_results"),
+            .purge(PurgeTarget::ExpiredResults, now + 10)
+            .expect("purge"),
         1
     );
     check("a result-TTL purge");

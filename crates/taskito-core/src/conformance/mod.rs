@@ -113,6 +113,7 @@ macro_rules! __taskito_for_each_check {
                 dead_delete_removes_one_entry,
                 purge_completed_removes_old_completed_jobs_only,
                 purge_expired_results_follows_each_ttl,
+                each_purge_target_takes_only_its_rows,
                 workers_register_heartbeat_and_unregister,
                 concurrent_claims_never_share_a_job,
                 batch_completion_releases_and_complete_dependencies_do_not_block, breaker_failed_trial_reopens, breaker_is_closed_until_failures, breaker_opens_half_opens_and_closes, cancel_and_expiry_cascade, completion_series_buckets_recent_completions, death_cascades_through_the_graph, delay_outcome_reschedules_without_spending, dependent_waits_for_every_dependency, graph_inserts_a_canvas_whole, graph_is_refused_whole, impossible_dependencies_are_refused, list_after_pages_like_job_list, log_purge_by_age_and_with_the_job, log_query_filters_and_orders_newest_first, logs_of_a_job_read_back_oldest_first, metric_purge_removes_older_rollups, metric_rollups_upsert_and_list, periodic_register_upserts_and_keeps_the_last_tick, periodic_tick_enqueues_each_tick_once, purge_takes_dependency_edges_with_the_job, queue_depths_count_live_jobs_per_queue, rate_slots_are_spaced_and_reserved,

@@ -1,8 +1,9 @@
 //! Job logs and task metrics.
 
-use super::fixtures::{complete, finish, running, T0};
+use super::fixtures::{complete, finish, purge, running, T0};
 use crate::{
-    metric_bucket, summarize, LogEntry, LogFilter, MetricRollup, MetricTally, NewLogEntry, Store,
+    metric_bucket, summarize, LogEntry, LogFilter, MetricRollup, MetricTally, NewLogEntry,
+    PurgeTarget, Store,
 };
 
 fn line(job_id: &str, task: &str, level: &str, message: &str, at: i64) -> NewLogEntry {
@@ -94,14 +95,14 @@ pub fn log_purge_by_age_and_with_the_job(store: &dyn Store) {
     store
         .log_insert(&line("keep", "t", "info", "other", T0 + 100))
         .expect("log_insert");
-    assert_eq!(store.log_purge(T0 + 50).expect("log_purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::Logs, T0 + 50), 1);
     assert_eq!(
         messages(&store.log_list_job(&job.id).expect("list")),
         ["new"]
     );
 
     assert_eq!(finish(store, &[complete(&job)], T0 + 200), (1, 0));
-    assert_eq!(store.job_purge_completed(T0 + 300).expect("purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::Completed, T0 + 300), 1);
     assert!(store.log_list_job(&job.id).expect("list").is_empty());
     assert_eq!(store.log_list_job("keep").expect("list").len(), 1);
 }
@@ -166,7 +167,7 @@ pub fn metric_purge_removes_older_rollups(store: &dyn Store) {
             rollup("w", "new", T0 + 120_000, &[1], true),
         ])
         .expect("metric_upsert_many");
-    assert_eq!(store.metric_purge(T0 + 60_000).expect("metric_purge"), 1);
+    assert_eq!(purge(store, PurgeTarget::Metrics, T0 + 60_000), 1);
     let left = store.metric_list(0, None).expect("metric_list");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].task_name, "new");

@@ -13,7 +13,8 @@ fn cursor_of(store: &dyn Store, id: &str) -> JobCursor {
 
 /// Pages of any size, each after the previous page's last row, give exactly the
 /// `job_list` order (ties of one millisecond included), with or without a
-/// status; a cursor whose job is gone continues before its millisecond.
+/// status, whatever the offset; a cursor whose job is gone continues before its
+/// millisecond.
 pub fn list_after_pages_like_job_list(store: &dyn Store) {
     let mut jobs = Vec::new();
     for (i, created) in [T0, T0, T0, T0 + 1, T0 + 1, T0 + 2, T0 + 5]
@@ -36,18 +37,23 @@ pub fn list_after_pages_like_job_list(store: &dyn Store) {
                 limit: 0,
                 ..JobFilter::default()
             };
-            let expected = ids(&store.job_list(&all).expect("job_list"));
+            let expected = ids(&store.job_list(&all, None).expect("job_list"));
             for size in 1..=3 {
                 let page_filter = JobFilter {
                     limit: size,
                     ..all.clone()
                 };
-                let mut seen = ids(&store.job_list(&page_filter).expect("job_list"));
+                let mut seen = ids(&store.job_list(&page_filter, None).expect("job_list"));
                 loop {
                     let last = seen.last().expect("a first page").clone();
+                    // With a cursor the offset is ignored.
+                    let paged = JobFilter {
+                        offset: 2,
+                        ..page_filter.clone()
+                    };
                     let page = store
-                        .job_list_after(&page_filter, &cursor_of(store, &last))
-                        .expect("job_list_after");
+                        .job_list(&paged, Some(&cursor_of(store, &last)))
+                        .expect("job_list after a cursor");
                     assert!(
                         page.len() <= size as usize,
                         "a page holds at most limit rows"
@@ -69,8 +75,8 @@ pub fn list_after_pages_like_job_list(store: &dyn Store) {
         id: "no-such-job".into(),
     };
     let after_gone = store
-        .job_list_after(&JobFilter::default(), &gone)
-        .expect("job_list_after");
+        .job_list(&JobFilter::default(), Some(&gone))
+        .expect("job_list after a cursor");
     assert_eq!(after_gone.len(), 3, "the three jobs created at T0");
     assert!(after_gone.iter().all(|j| j.created_at == T0));
 }

@@ -23,10 +23,13 @@ fn tick_job(name: &str) -> NewJob {
 
 fn jobs_of(store: &dyn Store, task: &str) -> Vec<crate::Job> {
     store
-        .job_list(&JobFilter {
-            task_name: Some(task.to_owned()),
-            ..JobFilter::default()
-        })
+        .job_list(
+            &JobFilter {
+                task_name: Some(task.to_owned()),
+                ..JobFilter::default()
+            },
+            None,
+        )
         .expect("job_list")
 }
 

@@ -9,11 +9,14 @@ use crate::{
 
 fn jobs(store: &dyn Store, limit: u32) -> usize {
     store
-        .job_list(&JobFilter {
-            queue: Some("q".to_owned()),
-            limit,
-            ..JobFilter::default()
-        })
+        .job_list(
+            &JobFilter {
+                queue: Some("q".to_owned()),
+                limit,
+                ..JobFilter::default()
+            },
+            None,
+        )
         .expect("job_list")
         .len()
 }
@@ -29,8 +32,8 @@ fn jobs_after(store: &dyn Store, limit: u32) -> usize {
         id: String::new(),
     };
     store
-        .job_list_after(&filter, &cursor)
-        .expect("job_list_after")
+        .job_list(&filter, Some(&cursor))
+        .expect("job_list after a cursor")
         .len()
 }
 

@@ -5,8 +5,9 @@
 use taskito_core::{
     admit_needs_write, record_needs_write, Admission, Breaker, BreakerConfig, ClaimRequest,
     DeadLetter, Direction, FinishReport, GraphJob, Job, JobCursor, JobErrorRecord, JobFilter,
-    LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, QueueDepth,
-    ReplayRecord, RescueReport, RescueScope, Result, SeriesBucket, Stats, Store, WorkerInfo,
+    LogEntry, LogFilter, MetricRollup, NewJob, NewLogEntry, Outcome, PeriodicSchedule, PurgeTarget,
+    QueueDepth, ReplayRecord, RescueReport, RescueScope, Result, SeriesBucket, Stats, Store,
+    WorkerInfo,
 };
 
 use super::PostgresStore;
@@ -32,8 +33,11 @@ impl Store for PostgresStore {
         self.read(|c| jobs::get(c, id))
     }
 
-    fn job_list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        self.read(|c| jobs::list(c, filter))
+    fn job_list(&self, filter: &JobFilter, after: Option<&JobCursor>) -> Result<Vec<Job>> {
+        self.read(|c| match after {
+            None => jobs::list(c, filter),
+            Some(cursor) => overview::list_after(c, filter, cursor),
+        })
     }
 
     fn job_stats(&self) -> Result<Stats> {
@@ -104,12 +108,14 @@ impl Store for PostgresStore {
         self.read(|c| replay::history(c, id))
     }
 
-    fn job_purge_expired_results(&self, now: i64) -> Result<u64> {
-        self.write(|tx, _| jobs::purge_expired_results(tx, now))
-    }
-
-    fn job_purge_completed(&self, before: i64) -> Result<u64> {
-        self.write(|tx, _| jobs::purge_completed(tx, before))
+    fn purge(&self, target: PurgeTarget, before: i64) -> Result<u64> {
+        self.write(|tx, _| match target {
+            PurgeTarget::ExpiredResults => jobs::purge_expired_results(tx, before),
+            PurgeTarget::Completed => jobs::purge_completed(tx, before),
+            PurgeTarget::DeadLetters => dead::purge(tx, before),
+            PurgeTarget::Logs => observability::log_purge(tx, before),
+            PurgeTarget::Metrics => observability::metric_purge(tx, before),
+        })
     }
 
     fn dead_list(&self, limit: u32, offset: u32) -> Result<Vec<DeadLetter>> {
@@ -119,10 +125,6 @@ impl Store for PostgresStore {
     fn dead_retry(&self, dead_id: &str, now: i64) -> Result<String> {
         let job_id = taskito_core::new_job_id();
         self.write(|tx, prior| dead::retry(tx, dead_id, &job_id, now, prior))
-    }
-
-    fn dead_purge(&self, before: i64) -> Result<u64> {
-        self.write(|tx, _| dead::purge(tx, before))
     }
 
     fn dead_delete(&self, dead_id: &str) -> Result<bool> {
@@ -239,10 +241,6 @@ impl Store for PostgresStore {
         self.read(|c| observability::log_query(c, filter))
     }
 
-    fn log_purge(&self, before: i64) -> Result<u64> {
-        self.write(|tx, _| observability::log_purge(tx, before))
-    }
-
     fn metric_upsert_many(&self, rollups: &[MetricRollup]) -> Result<()> {
         if rollups.is_empty() {
             return Ok(());
@@ -252,10 +250,6 @@ impl Store for PostgresStore {
 
     fn metric_list(&self, since: i64, task_name: Option<&str>) -> Result<Vec<MetricRollup>> {
         self.read(|c| observability::metric_list(c, since, task_name))
-    }
-
-    fn metric_purge(&self, before: i64) -> Result<u64> {
-        self.write(|tx, _| observability::metric_purge(tx, before))
     }
 
     // --- cluster maintenance ---
@@ -274,10 +268,6 @@ impl Store for PostgresStore {
     }
 
     // --- dashboard ---
-
-    fn job_list_after(&self, filter: &JobFilter, cursor: &JobCursor) -> Result<Vec<Job>> {
-        self.read(|c| overview::list_after(c, filter, cursor))
-    }
 
     fn job_completion_series(
         &self,

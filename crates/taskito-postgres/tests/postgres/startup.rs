@@ -6,7 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 use taskito_core::InsertJobs;
 
-use taskito_core::{Error, Store};
+use postgres::error::SqlState;
+use taskito_core::{Error, PurgeTarget, Store};
 use taskito_postgres::{PostgresOptions, PostgresStore};
 
 use super::support::{self, TestSchema};
@@ -108,10 +109,25 @@ pub(super) fn read_only_connections_report_read_only() {
     let store = PostgresStore::connect(&read_only, schema.options()).expect("connect read-only");
     assert!(store.job_get("x").expect("reads work").is_none());
     let err = store.job_insert_many(&jobs("q", 1)).expect_err("read-only");
-    assert!(matches!(err, Error::ReadOnly(_)), "{err}");
+    assert!(matches!(err, Error::ReadOnly(..)), "{err}");
+    // The driver's error is the source; the message is the sentence it was.
+    let err = store.purge(PurgeTarget::Logs, 0).expect_err("read-only");
+    let cause = std::error::Error::source(&err)
+        .and_then(|c| c.downcast_ref::<postgres::Error>())
+        .expect("the driver's error is the source");
+    assert_eq!(cause.code(), Some(&SqlState::READ_ONLY_SQL_TRANSACTION));
+    let message = err.to_string();
+    assert!(
+        message.starts_with("the database is read-only or was removed: PostgreSQL at "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(": cannot execute DELETE in a read-only transaction (SQLSTATE 25006)"),
+        "{message}"
+    );
     let fresh = TestSchema::new();
     let err = PostgresStore::connect(&read_only, fresh.options()).expect_err("cannot migrate");
-    assert!(matches!(err, Error::ReadOnly(_)), "{err}");
+    assert!(matches!(err, Error::ReadOnly(..)), "{err}");
 }
 
 /// The engine calls the store from inside its scheduler's tokio runtime: a
