@@ -141,8 +141,6 @@ class JobSpec:
         id: str | None = None,
     ) -> JobSpec:
         """A copy with the given fields replaced (``None`` keeps the field)."""
-    def repeat(self, payloads: list[bytes]) -> list[JobSpec]:
-        """One copy per payload."""
     @property
     def task_name(self) -> str: ...
     @property
@@ -188,10 +186,11 @@ class NativeQueue:
     @property
     def db_path(self) -> str:
         """The SQLite path, or the PostgreSQL URL without its password."""
-    def enqueue(self, specs: list[JobSpec]) -> list[str]:
+    def enqueue(self, specs: list[JobSpec], payloads: list[bytes] | None = None) -> list[str]:
         """Stores every job of ``specs`` in one transaction (all or none); returns the id
         that stands for each, in order (its own, or that of the live job holding its unique
-        key). A dependency naming the ``id`` of an earlier spec refers to that entry."""
+        key). A dependency naming the ``id`` of an earlier spec refers to that entry. With
+        ``payloads``, ``specs`` is one job repeated once per payload."""
     def get_job(self, job_id: str) -> JobRecord | None: ...
     def wait_for_job(self, job_id: str, timeout_s: float) -> JobRecord | None:
         """Blocks (without the GIL) until the job is terminal or ``timeout_s`` passes.

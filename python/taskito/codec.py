@@ -62,7 +62,9 @@ class PayloadCodec:
         if receive is not None:
             call = (*call, receive)
         try:
-            data = bytes(self._serializer.dumps(call))
+            data = self._serializer.dumps(call)
+            if type(data) is not bytes:
+                data = bytes(data)
         except Exception as exc:
             raise SerializationError(
                 f"cannot serialize the arguments of task '{task_name}': {failure_reason(exc)}"

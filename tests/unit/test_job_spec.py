@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from taskito import Queue
@@ -31,10 +32,15 @@ def test_replace_changes_only_what_it_is_given() -> None:
         base.queue = "other"  # type: ignore[misc]
 
 
-def test_repeat_makes_one_spec_per_payload() -> None:
-    specs = JobSpec("t", b"", priority=2).repeat([b"a", b"b", b"c"])
-    assert [s.payload for s in specs] == [b"a", b"b", b"c"]
-    assert {s.priority for s in specs} == {2}
+def test_one_spec_repeated_once_per_payload(tmp_path: Path) -> None:
+    native = Queue(db_path=str(tmp_path / "q.db"))._inner
+    ids = native.enqueue([JobSpec("t", b"", priority=2)], [b"a", b"b", b"c"])
+    jobs = [native.get_job(job_id) for job_id in ids]
+    assert [job.priority for job in jobs if job is not None] == [2, 2, 2]
+    assert len(set(ids)) == 3
+    with pytest.raises(ValueError, match="repeats exactly one spec"):
+        native.enqueue([JobSpec("a", b""), JobSpec("b", b"")], [b"x"])
+    assert native.enqueue([JobSpec("t", b"")], []) == []
 
 
 def test_the_engine_clamps_what_python_hands_over(tmp_path: Path) -> None:
@@ -58,3 +64,17 @@ def test_a_batch_dependency_on_an_earlier_spec_links_to_it(tmp_path: Path) -> No
     ids = native.enqueue([first, second])
     assert ids[0] == "first-step"
     assert native.job_dependencies(ids[1]) == ["first-step"]
+
+
+def test_batch_payloads_are_each_calls_payload(tmp_path: Path) -> None:
+    queue = Queue(db_path=str(tmp_path / "q.db"))
+    enqueuer = queue.enqueuer
+    args: list[Any] = [(1,), [2, "x"], ("a", {"k": 1})]
+    kwargs: list[dict[str, Any] | None] = [None, {"v": 3}, None]
+    batch = enqueuer.payloads("t", args, kwargs)
+    assert batch == [enqueuer.payload("t", a, k) for a, k in zip(args, kwargs)]
+    enqueuer.max_payload_bytes = 40
+    with pytest.raises(ValueError, match="max_payload_bytes"):
+        enqueuer.payloads("t", [("y" * 100,)], [None])
+    with pytest.raises(ValueError, match="must be a tuple or list"):
+        enqueuer.payloads("t", ["not args"], [None])

@@ -5,8 +5,9 @@
 //! with other threads' enqueues (`taskito_engine::InsertGroup`).
 
 use pyo3::prelude::*;
+use taskito_core::JobSpec;
 
-use crate::errors::IntoPyResult;
+use crate::errors::{IntoPyResult, QueueError};
 use crate::lifecycle::detach;
 use crate::queue::NativeQueue;
 use crate::spec::PyJobSpec;
@@ -16,12 +17,33 @@ impl NativeQueue {
     /// Stores every job of `specs` in one transaction (all or none) and
     /// returns the id that stands for each, in order: its own, or that of the
     /// live job holding its unique key. A dependency naming the `id` of an
-    /// earlier spec refers to that entry.
-    fn enqueue(&self, py: Python<'_>, specs: Vec<Bound<'_, PyJobSpec>>) -> PyResult<Vec<String>> {
+    /// earlier spec refers to that entry. With `payloads`, `specs` is one job
+    /// repeated once per payload (a batch of one task with the same options).
+    #[pyo3(signature = (specs, payloads = None))]
+    fn enqueue(
+        &self,
+        py: Python<'_>,
+        specs: Vec<Bound<'_, PyJobSpec>>,
+        payloads: Option<Vec<Vec<u8>>>,
+    ) -> PyResult<Vec<String>> {
+        let specs: Vec<JobSpec> = match (payloads, specs.as_slice()) {
+            (None, _) => specs.iter().map(|spec| spec.get().0.clone()).collect(),
+            (Some(payloads), [template]) => {
+                let template = &template.get().0;
+                payloads
+                    .into_iter()
+                    .map(|payload| template.with_payload(payload))
+                    .collect()
+            }
+            (Some(_), _) => {
+                return Err(QueueError::new_err(
+                    "enqueue(specs, payloads) repeats exactly one spec",
+                ))
+            }
+        };
         if specs.is_empty() {
             return Ok(Vec::new());
         }
-        let specs = specs.iter().map(|spec| spec.get().0.clone()).collect();
         let batch = taskito_core::plan(specs, self.now_ms());
         let ids = detach(py, || self.inserts.insert(batch)).py()?;
         self.wake.notify();

@@ -81,14 +81,6 @@ impl PyJobSpec {
         Self(spec)
     }
 
-    /// One copy per payload (a batch of the same task with the same options).
-    fn repeat(&self, payloads: Vec<Vec<u8>>) -> Vec<Self> {
-        payloads
-            .into_iter()
-            .map(|payload| Self(self.0.with_payload(payload)))
-            .collect()
-    }
-
     #[getter]
     fn task_name(&self) -> &str {
         &self.0.task_name
