@@ -2,7 +2,7 @@
 //! `stats_stay_exact_through_every_transition` leaves out.
 
 use super::fixtures::{claim, dead, finish, insert_one, new_job, running, T0};
-use super::jobs::listed_stats;
+use super::stats::listed_stats;
 use crate::InsertJobs;
 use crate::{JobState, Outcome, PeriodicSchedule, Store};
 

@@ -25,6 +25,7 @@ mod periodic;
 mod quarantine;
 mod replay;
 mod rules;
+mod stats;
 mod workers;
 
 pub use claims::*;
@@ -44,6 +45,7 @@ pub use periodic::*;
 pub use quarantine::*;
 pub use replay::*;
 pub use rules::*;
+pub use stats::*;
 pub use workers::*;
 
 use crate::Store;
