@@ -115,19 +115,21 @@ class JobSpec:
         task_name: str,
         payload: bytes,
         *,
-        queue: str = ...,  # "default"
-        priority: int = 0,
-        delay_ms: int = 0,
-        max_retries: int = 3,
-        backoff_ms: int = 1_000,
-        timeout_ms: int = 300_000,
+        queue: str | None = None,
+        priority: int | None = None,
+        delay_ms: int | None = None,
+        max_retries: int | None = None,
+        backoff_ms: int | None = None,
+        timeout_ms: int | None = None,
         unique_key: str | None = None,
         metadata: str | None = None,
         expires_ms: int | None = None,
         result_ttl_ms: int | None = None,
-        depends_on: list[str] = ...,
+        depends_on: list[str] | None = None,
         id: str | None = None,
-    ) -> JobSpec: ...
+    ) -> JobSpec:
+        """Unset options take the engine's defaults: queue "default", priority 0, no
+        delay, 3 retries, 1 s backoff, 300 s timeout."""
     def replace(
         self,
         *,

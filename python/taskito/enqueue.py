@@ -136,19 +136,9 @@ class Enqueuer:
         args_items: list[Sequence[Any]],
         kwargs_items: list[dict[str, Any] | None],
     ) -> list[bytes]:
-        """:meth:`payload` of each call of a batch; a tuple without kwargs (the common
-        case) takes a shorter way to the same bytes."""
-        encode, limit = self._codec.encode_call, self.max_payload_bytes
-        empty: dict[str, Any] = {}
-        out = []
-        for args, kwargs in zip(args_items, kwargs_items):
-            if type(args) is tuple and kwargs is None:
-                data = encode(task_name, args, empty, None)
-                if not limit or len(data) <= limit:
-                    out.append(data)
-                    continue
-            out.append(self.payload(task_name, args, kwargs))  # checks; names the problem
-        return out
+        """:meth:`payload` of each call of a batch, all checked before anything is stored."""
+        payload = self.payload
+        return [payload(task_name, a, k) for a, k in zip(args_items, kwargs_items)]
 
     def template(self, task_name: str, options: JobOptions) -> JobSpec:
         """The job of a call of ``task_name`` before its payload and per-call fields

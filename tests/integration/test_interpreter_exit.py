@@ -155,3 +155,46 @@ def test_pytest_run_with_a_daemon_worker_exits_zero(tmp_path: Path) -> None:
         assert "1 passed" in done.stdout
         for word in ("FATAL", "panicked", "Traceback"):
             assert word not in output, output
+
+
+def test_daemon_producers_inside_delay_at_exit_exit_cleanly(tmp_path: Path) -> None:
+    """Threads in the middle of ``delay()`` (inside the engine, the GIL released) when
+    the program ends, with no worker in the process: they used to abort it every time
+    ("FATAL: exception not rethrown", exit 134), because the exit hook was only set up
+    by a worker. Every job whose ``delay()`` returned is stored."""
+    script = write(
+        tmp_path / "produce.py",
+        """
+        import sys, threading, time
+        from taskito import Queue
+
+        queue = Queue(db_path=sys.argv[1])
+
+        @queue.task()
+        def noop(i):
+            return i
+
+        returned = []
+
+        def produce():
+            i = 0
+            while True:
+                noop.delay(i)
+                returned.append(i)
+                i += 1
+
+        for _ in range(4):
+            threading.Thread(target=produce, daemon=True).start()
+        deadline = time.monotonic() + 30
+        while len(returned) < 200 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        print(len(returned))
+        """,
+    )
+    db = tmp_path / "jobs.db"
+    for run in range(RUNS):
+        done = run_python(tmp_path, str(script), str(db))
+        assert done.returncode == 0, f"run {run}: exit {done.returncode}: {done.stderr}"
+        assert done.stderr == "", f"run {run}: {done.stderr}"
+        assert int(done.stdout.strip()) >= 200
+        assert set(statuses(db)) == {"pending"}

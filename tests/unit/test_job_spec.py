@@ -38,6 +38,7 @@ def test_one_spec_repeated_once_per_payload(tmp_path: Path) -> None:
     jobs = [native.get_job(job_id) for job_id in ids]
     assert [job.priority for job in jobs if job is not None] == [2, 2, 2]
     assert len(set(ids)) == 3
+    assert [job.payload for job in jobs if job is not None] == [b"a", b"b", b"c"]
     with pytest.raises(ValueError, match="repeats exactly one spec"):
         native.enqueue([JobSpec("a", b""), JobSpec("b", b"")], [b"x"])
     assert native.enqueue([JobSpec("t", b"")], []) == []

@@ -1,7 +1,7 @@
 //! Conveniences over [`Store::job_insert`] for callers holding plain jobs (tests,
 //! tools): backends implement the one method, callers get these for free.
 
-use crate::{DepRef, GraphJob, NewJob, Result, Store};
+use crate::{DepRef, Error, GraphJob, NewJob, Result, Store};
 
 /// Shorthands for inserting [`NewJob`]s without building [`GraphJob`]s by hand.
 pub trait InsertJobs {
@@ -35,6 +35,8 @@ impl<S: Store + ?Sized> InsertJobs for S {
             job: job.clone(),
             depends_on: depends_on.iter().cloned().map(DepRef::Existing).collect(),
         };
-        Ok(self.job_insert(&[node])?.pop().unwrap_or_default())
+        self.job_insert(&[node])?
+            .pop()
+            .ok_or_else(|| Error::storage(format!("the store returned no id for job {}", job.id)))
     }
 }

@@ -115,25 +115,15 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    /// A job with the usual defaults (3 retries, 1 s backoff, 300 s timeout), runnable now.
+    /// A job with the defaults of [`crate::JobSpec::new`] (3 retries, 1 s backoff,
+    /// 300 s timeout), runnable now.
     #[must_use]
     pub fn new(queue: &str, task_name: &str, payload: Vec<u8>, now_ms: i64) -> Self {
-        Self {
-            id: new_job_id(),
+        let spec = crate::JobSpec {
             queue: queue.to_owned(),
-            task_name: task_name.to_owned(),
-            payload,
-            priority: 0,
-            created_at: now_ms,
-            scheduled_at: now_ms,
-            max_retries: 3,
-            backoff_ms: 1_000,
-            timeout_ms: 300_000,
-            unique_key: None,
-            metadata: None,
-            expires_at: None,
-            result_ttl_ms: None,
-        }
+            ..crate::JobSpec::new(task_name, payload)
+        };
+        spec.into_job(now_ms).0
     }
 }
 

@@ -44,8 +44,9 @@ pub struct JobSpec {
 }
 
 impl JobSpec {
-    /// A job of `task_name` with the defaults of [`NewJob::new`]: queue
-    /// `"default"`, priority 0, 3 retries, 1 s backoff, 300 s timeout, runnable at once.
+    /// A job of `task_name` with the defaults every enqueue path starts from (and
+    /// [`NewJob::new`] too): queue `"default"`, priority 0, 3 retries, 1 s backoff,
+    /// 300 s timeout, runnable at once.
     #[must_use]
     pub fn new(task_name: &str, payload: Vec<u8>) -> Self {
         Self {
@@ -63,27 +64,6 @@ impl JobSpec {
             expires_ms: None,
             result_ttl_ms: None,
             depends_on: Vec::new(),
-        }
-    }
-
-    /// A copy carrying `payload` instead (without copying this one's).
-    #[must_use]
-    pub fn with_payload(&self, payload: Vec<u8>) -> Self {
-        Self {
-            id: self.id.clone(),
-            task_name: self.task_name.clone(),
-            payload,
-            queue: self.queue.clone(),
-            priority: self.priority,
-            delay_ms: self.delay_ms,
-            max_retries: self.max_retries,
-            backoff_ms: self.backoff_ms,
-            timeout_ms: self.timeout_ms,
-            unique_key: self.unique_key.clone(),
-            metadata: self.metadata.clone(),
-            expires_ms: self.expires_ms,
-            result_ttl_ms: self.result_ttl_ms,
-            depends_on: self.depends_on.clone(),
         }
     }
 

@@ -133,7 +133,12 @@ impl InsertGroup {
         for request in batch {
             spans.push((request.ticket, request.jobs.len()));
             let offset = all.len();
-            all.extend(request.jobs.into_iter().map(|node| shifted(node, offset)));
+            all.extend(
+                request
+                    .jobs
+                    .into_iter()
+                    .map(|node| shift(node, |i| i + offset)),
+            );
         }
         match self.store.job_insert(&all) {
             Ok(ids) => {
@@ -152,7 +157,7 @@ impl InsertGroup {
                         let own: Vec<GraphJob> = jobs
                             .by_ref()
                             .take(n)
-                            .map(|node| unshifted(node, offset))
+                            .map(|node| shift(node, |i| i - offset))
                             .collect();
                         offset += n;
                         (ticket, self.store.job_insert(&own))
@@ -167,22 +172,13 @@ impl InsertGroup {
     }
 }
 
-/// `node` moved `offset` places later in a batch: its references to earlier
-/// entries of its own request follow it.
-fn shifted(mut node: GraphJob, offset: usize) -> GraphJob {
+/// `node` with its references to entries of its own batch moved by `to`: when
+/// its request joins a shared batch at some offset (and back when it is retried
+/// alone).
+fn shift(mut node: GraphJob, to: impl Fn(usize) -> usize) -> GraphJob {
     for dep in &mut node.depends_on {
         if let DepRef::Batch(i) = dep {
-            *i += offset;
-        }
-    }
-    node
-}
-
-/// `node` back at its own request's positions (undoes [`shifted`]).
-fn unshifted(mut node: GraphJob, offset: usize) -> GraphJob {
-    for dep in &mut node.depends_on {
-        if let DepRef::Batch(i) = dep {
-            *i -= offset;
+            *i = to(*i);
         }
     }
     node

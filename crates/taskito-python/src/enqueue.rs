@@ -29,16 +29,21 @@ impl NativeQueue {
         let specs: Vec<JobSpec> = match (payloads, specs.as_slice()) {
             (None, _) => specs.iter().map(|spec| spec.get().0.clone()).collect(),
             (Some(payloads), [template]) => {
+                // The template's own payload is not used (the caller leaves it empty).
                 let template = &template.get().0;
                 payloads
                     .into_iter()
-                    .map(|payload| template.with_payload(payload))
+                    .map(|payload| JobSpec {
+                        payload,
+                        ..template.clone()
+                    })
                     .collect()
             }
             (Some(_), _) => {
-                return Err(QueueError::new_err(
-                    "enqueue(specs, payloads) repeats exactly one spec",
-                ))
+                return Err(QueueError::new_err(format!(
+                    "enqueue(specs, payloads) repeats exactly one spec, not {}",
+                    specs.len()
+                )))
             }
         };
         if specs.is_empty() {

@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    lifecycle::install(m.py())?;
     m.add("OUTCOME_SUCCESS", executor::OUTCOME_SUCCESS)?;
     m.add("OUTCOME_RETRY", executor::OUTCOME_RETRY)?;
     m.add("OUTCOME_FAIL", executor::OUTCOME_FAIL)?;

@@ -7,18 +7,17 @@
 //! unwind through Rust frames aborts the process: "FATAL: exception not rethrown") or
 //! finds the interpreter gone (pyo3 panics). So:
 //!
-//! - an `atexit` hook, registered when the first worker of the process starts, asks
-//!   every worker of the process for a graceful stop and waits for it (unstarted jobs
-//!   go back to `pending` at once, running ones get the worker's grace period, like a
-//!   SIGTERM), then marks the interpreter as finalizing;
+//! - an `atexit` hook asks every worker of the process for a graceful stop and waits
+//!   for it (unstarted jobs go back to `pending` at once, running ones get the
+//!   worker's grace period, like a SIGTERM), then marks the interpreter as finalizing;
 //! - every place this crate gives up the GIL goes through [`detach`], which counts the
 //!   threads that will take it back; the hook waits for them, and a thread that
 //!   comes back after the mark parks for good instead of touching the interpreter
-//!   (the process is about to exit; its job, if any, is rescued like a crash's);
-//! - threads of ours still running Python when the mark is set (an interrupted job
-//!   finishing its attempt) are waited for longer (`ATTACHED_WAIT`): the interpreter
-//!   ending under one of them would kill it with `pthread_exit`, whose unwinding
-//!   through our frames aborts the process.
+//!   (the process is about to exit; its job, if any, is rescued like a crash's).
+//!
+//! The hook is registered when `taskito._native` is imported, not when a worker
+//! starts: a daemon thread inside `delay()` or `result()` at the program's end needs
+//! the mark as much as a worker does. Workers are tracked before their threads start.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -34,21 +33,12 @@ static EXITING: AtomicBool = AtomicBool::new(false);
 static FINALIZING: AtomicBool = AtomicBool::new(false);
 /// Threads of this crate now out of Python that will take the GIL back.
 static OUTSIDE: AtomicUsize = AtomicUsize::new(0);
-/// Threads of ours (worker threads, the supervisor's interrupt) now running Python
-/// with Rust frames beneath: if the interpreter ends under one of them, its next
-/// take of the GIL kills it with `pthread_exit`, whose unwinding through those frames
-/// aborts the process. The exit hook waits longer for these.
-static ATTACHED: AtomicUsize = AtomicUsize::new(0);
 static LIVE: Mutex<Vec<LiveWorker>> = Mutex::new(Vec::new());
-static HOOKED: AtomicBool = AtomicBool::new(false);
 
 /// How long past its grace the hook waits for a worker to stop.
 const STOP_MARGIN: Duration = Duration::from_secs(10);
 /// How long the hook waits for threads already on their way back into Python.
 const RETURN_WAIT: Duration = Duration::from_secs(2);
-/// How long it waits for threads of ours still running Python (an interrupted job
-/// finishing its attempt on a loaded machine).
-const ATTACHED_WAIT: Duration = Duration::from_secs(15);
 
 /// A worker as the exit hook sees it: its stop signal, tracked before its threads
 /// start, so a job already running when the program ends is always stopped first.
@@ -70,28 +60,6 @@ pub(crate) fn finalizing() -> bool {
 thread_local! {
     /// This thread's share of `OUTSIDE` (attaches and detaches may nest).
     static COUNTED: Cell<usize> = const { Cell::new(0) };
-    /// Whether this thread is now counted in `ATTACHED`.
-    static IN_PYTHON: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Counts this thread in `ATTACHED` (if it was not); returns whether it was.
-fn enter_python() -> bool {
-    let was = IN_PYTHON.with(|c| c.replace(true));
-    if !was {
-        ATTACHED.fetch_add(1, Ordering::SeqCst);
-    }
-    was
-}
-
-/// Leaves `ATTACHED` unless `keep` (the thread was counted before); returns whether
-/// it was counted.
-fn leave_python(keep: bool) -> bool {
-    let was = IN_PYTHON.with(Cell::get);
-    if was && !keep {
-        IN_PYTHON.with(|c| c.set(false));
-        ATTACHED.fetch_sub(1, Ordering::SeqCst);
-    }
-    was
 }
 
 /// Counts this thread as one that will take the GIL (back); false, uncounted, when
@@ -118,7 +86,6 @@ fn count_out() {
 pub(crate) fn park_forever() -> ! {
     let counted = COUNTED.with(|c| c.replace(0));
     OUTSIDE.fetch_sub(counted, Ordering::SeqCst);
-    leave_python(false);
     loop {
         std::thread::park();
     }
@@ -127,15 +94,10 @@ pub(crate) fn park_forever() -> ! {
 /// `Python::attach(f)` for a thread of ours (a worker thread, the watchdog): None,
 /// without touching the interpreter, once it is ending.
 pub(crate) fn attach<T>(f: impl FnOnce(Python<'_>) -> T) -> Option<T> {
-    // Counted in ATTACHED before the FINALIZING check in `count_in`, so the hook either
-    // sees this thread in Python or this thread sees the mark.
-    let was = enter_python();
     if !count_in() {
-        leave_python(was);
         return None;
     }
     let value = Python::attach(f);
-    leave_python(was);
     count_out();
     Some(value)
 }
@@ -150,12 +112,8 @@ where
     // Holding the GIL, the interpreter cannot be past the exit hook yet: always counted.
     OUTSIDE.fetch_add(1, Ordering::SeqCst);
     COUNTED.with(|c| c.set(c.get() + 1));
-    let was = leave_python(false);
     let value = py.detach(|| {
         let value = f();
-        if was {
-            enter_python();
-        }
         if finalizing() {
             park_forever();
         }
@@ -165,24 +123,24 @@ where
     value
 }
 
-/// Records a worker about to start (before its threads exist) so the exit hook can
-/// stop it; registers the hook once. See [`forget`] for a start that failed.
-pub(crate) fn track(py: Python<'_>, shutdown: &Arc<Shutdown>, grace: Duration) -> PyResult<()> {
-    {
-        let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
-        live.retain(|w| w.shutdown.strong_count() > 0);
-        live.push(LiveWorker {
-            shutdown: Arc::downgrade(shutdown),
-            grace,
-        });
-    }
-    if !HOOKED.swap(true, Ordering::AcqRel) {
-        let hook = PyCFunction::new_closure(py, None, None, |args, _kwargs| {
-            stop_at_exit(args.py());
-        })?;
-        py.import("atexit")?.call_method1("register", (hook,))?;
-    }
+/// Registers the exit hook (once, when `taskito._native` is imported).
+pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
+    let hook = PyCFunction::new_closure(py, None, None, |args, _kwargs| {
+        stop_at_exit(args.py());
+    })?;
+    py.import("atexit")?.call_method1("register", (hook,))?;
     Ok(())
+}
+
+/// Records a worker about to start (before its threads exist) so the exit hook can
+/// stop it. See [`forget`] for a start that failed.
+pub(crate) fn track(shutdown: &Arc<Shutdown>, grace: Duration) {
+    let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+    live.retain(|w| w.shutdown.strong_count() > 0);
+    live.push(LiveWorker {
+        shutdown: Arc::downgrade(shutdown),
+        grace,
+    });
 }
 
 /// Stops tracking a worker whose start failed (its stop signal never turns `Stopped`).
@@ -213,16 +171,8 @@ fn stop_at_exit(py: Python<'_>) {
             let _ = shutdown.wait_stopped(*grace + STOP_MARGIN);
         }
         FINALIZING.store(true, Ordering::SeqCst);
-        // Threads waiting outside Python park when they come back, so they are
-        // waited for only briefly; ours still running Python are waited for longer.
-        let start = Instant::now();
-        loop {
-            let elapsed = start.elapsed();
-            let returning = OUTSIDE.load(Ordering::SeqCst) > 0 && elapsed < RETURN_WAIT;
-            let running = ATTACHED.load(Ordering::SeqCst) > 0 && elapsed < ATTACHED_WAIT;
-            if !returning && !running {
-                break;
-            }
+        let deadline = Instant::now() + RETURN_WAIT;
+        while OUTSIDE.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
     });

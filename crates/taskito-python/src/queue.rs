@@ -151,17 +151,13 @@ impl NativeQueue {
         // Tracked before its threads start: the program may end while the start is
         // still returning, with jobs already running (see `lifecycle`).
         let stop = Arc::clone(&signals.shutdown);
-        lifecycle::track(py, &stop, Duration::from_millis(grace_ms))?;
-        let started = detach(py, || {
+        lifecycle::track(&stop, Duration::from_millis(grace_ms));
+        detach(py, || {
             Worker::start(store, executor, clock, config, signals)
-        });
-        match started {
-            Ok(handle) => Ok(NativeWorker::new(handle)),
-            Err(e) => {
-                lifecycle::forget(&stop);
-                Err(crate::errors::to_py(&e))
-            }
-        }
+        })
+        .inspect_err(|_| lifecycle::forget(&stop))
+        .py()
+        .map(NativeWorker::new)
     }
 
     /// Gracefully stops the running worker, or the next one to start.

@@ -14,43 +14,43 @@ pub(crate) struct PyJobSpec(pub(crate) JobSpec);
 
 #[pymethods]
 impl PyJobSpec {
+    /// Unset options take the defaults of `taskito_core::JobSpec::new`.
     #[new]
-    #[pyo3(signature = (task_name, payload, *, queue = "default".to_owned(), priority = 0,
-        delay_ms = 0, max_retries = 3, backoff_ms = 1_000, timeout_ms = 300_000,
-        unique_key = None, metadata = None, expires_ms = None, result_ttl_ms = None,
-        depends_on = Vec::new(), id = None))]
+    #[pyo3(signature = (task_name, payload, *, queue = None, priority = None, delay_ms = None,
+        max_retries = None, backoff_ms = None, timeout_ms = None, unique_key = None,
+        metadata = None, expires_ms = None, result_ttl_ms = None, depends_on = None, id = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        task_name: String,
+        task_name: &str,
         payload: Vec<u8>,
-        queue: String,
-        priority: i32,
-        delay_ms: i64,
-        max_retries: i32,
-        backoff_ms: i64,
-        timeout_ms: i64,
+        queue: Option<String>,
+        priority: Option<i32>,
+        delay_ms: Option<i64>,
+        max_retries: Option<i32>,
+        backoff_ms: Option<i64>,
+        timeout_ms: Option<i64>,
         unique_key: Option<String>,
         metadata: Option<String>,
         expires_ms: Option<i64>,
         result_ttl_ms: Option<i64>,
-        depends_on: Vec<String>,
+        depends_on: Option<Vec<String>>,
         id: Option<String>,
     ) -> Self {
+        let d = JobSpec::new(task_name, payload);
         Self(JobSpec {
             id,
-            task_name,
-            payload,
-            queue,
-            priority,
-            delay_ms,
-            max_retries,
-            backoff_ms,
-            timeout_ms,
+            queue: queue.unwrap_or(d.queue),
+            priority: priority.unwrap_or(d.priority),
+            delay_ms: delay_ms.unwrap_or(d.delay_ms),
+            max_retries: max_retries.unwrap_or(d.max_retries),
+            backoff_ms: backoff_ms.unwrap_or(d.backoff_ms),
+            timeout_ms: timeout_ms.unwrap_or(d.timeout_ms),
             unique_key,
             metadata,
             expires_ms,
             result_ttl_ms,
-            depends_on,
+            depends_on: depends_on.unwrap_or_default(),
+            ..d
         })
     }
 
@@ -70,15 +70,19 @@ impl PyJobSpec {
         id: Option<String>,
     ) -> Self {
         let base = &self.0;
-        let mut spec = base.with_payload(payload.unwrap_or_else(|| base.payload.clone()));
-        spec.delay_ms = delay_ms.unwrap_or(base.delay_ms);
-        spec.unique_key = unique_key.or(spec.unique_key);
-        spec.metadata = metadata.or(spec.metadata);
-        spec.expires_ms = expires_ms.or(base.expires_ms);
-        spec.result_ttl_ms = result_ttl_ms.or(base.result_ttl_ms);
-        spec.depends_on = depends_on.unwrap_or(spec.depends_on);
-        spec.id = id.or(spec.id);
-        Self(spec)
+        Self(JobSpec {
+            payload: payload.unwrap_or_else(|| base.payload.clone()),
+            delay_ms: delay_ms.unwrap_or(base.delay_ms),
+            unique_key: unique_key.or_else(|| base.unique_key.clone()),
+            metadata: metadata.or_else(|| base.metadata.clone()),
+            expires_ms: expires_ms.or(base.expires_ms),
+            result_ttl_ms: result_ttl_ms.or(base.result_ttl_ms),
+            depends_on: depends_on.unwrap_or_else(|| base.depends_on.clone()),
+            id: id.or_else(|| base.id.clone()),
+            task_name: base.task_name.clone(),
+            queue: base.queue.clone(),
+            ..*base
+        })
     }
 
     #[getter]

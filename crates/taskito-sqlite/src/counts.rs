@@ -135,9 +135,7 @@ impl Deref for Tx<'_> {
 impl Tx<'_> {
     /// Runs `m` and counts the rows it changed.
     pub(crate) fn execute(&self, m: &Move, params: impl Params) -> TxResult<usize> {
-        let n = self.conn.prepare_cached(m.query.sql())?.execute(params)?;
-        self.record(m.change, n);
-        Ok(n)
+        self.prepare(m)?.execute(params)
     }
 
     /// `m` prepared once, to run many times in a loop (a batch insert), each
